@@ -1,0 +1,110 @@
+"""Command line: ``python build.py [epub|pdf|check] [--manuscript DIR] [--out DIR]``.
+
+Exit status: 0 success, 1 the book has errors, 2 usage error. Faults in the book
+are printed as ``file:line: message`` without a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import __version__
+from .check import check_book, format_json, format_plain
+from .errors import BookError
+from .log import LOGGER, setup_console
+from .output import interrupt_on_sigterm
+
+COMMANDS = {
+    "all": "build the EPUB and the PDF (the default)",
+    "epub": "build the EPUB 3 only",
+    "pdf": "build the print PDF only",
+    "check": "validate the manuscript and print what was found",
+}
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="paiban",
+        description="Typeset a Chinese Markdown manuscript into an EPUB 3 and a print-ready PDF.",
+        epilog="Exit status: 0 success, 1 the book has errors, 2 usage error.",
+    )
+    p.add_argument("--version", action="version", version=f"paiban {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    for name, help_text in COMMANDS.items():
+        c = sub.add_parser(name, help=help_text, description=help_text)
+        _common(c)
+        if name == "check":
+            c.add_argument("--format", choices=("plain", "json"), default="plain",
+                           help="report format (plain lines are file:line:col: CODE message)")
+            c.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
+        else:
+            c.add_argument("--reflow", action="store_true",
+                           help="ignore the original page markers and let pages break naturally (PDF)")
+    _common(p)
+    p.add_argument("--reflow", action="store_true", help=argparse.SUPPRESS)
+    return p
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--manuscript", type=Path, default=argparse.SUPPRESS,
+                   help="the book folder holding book.yaml (default: ./manuscript)")
+    p.add_argument("--out", type=Path, default=argparse.SUPPRESS, help="output folder (default: ./dist)")
+    p.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS, help="print errors only")
+    p.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="print progress")
+
+
+def run_check(root: Path, fmt: str, strict: bool) -> int:
+    _, findings = check_book(root)
+    sys.stdout.write(format_json(findings) if fmt == "json" else format_plain(findings))
+    counts = {s: sum(f.severity == s for f in findings) for s in ("error", "warning", "info")}
+    if fmt == "plain":
+        print(f"{counts['error']} errors, {counts['warning']} warnings, {counts['info']} notes", file=sys.stderr)
+    failed = counts["error"] or (strict and counts["warning"])
+    return 1 if failed else 0
+
+
+def run_build(root: Path, out: Path, what: str, reflow: bool) -> int:
+    from dataclasses import replace
+
+    from .epub import build_epub
+    from .pdf import build_pdf
+
+    book, findings = check_book(root)
+    errors = [f for f in findings if f.severity == "error"]
+    if errors or book is None:
+        sys.stderr.write(format_plain(errors))
+        print(f"not built: {len(errors)} errors (run check for the full report)", file=sys.stderr)
+        return 1
+    if reflow:
+        book = replace(book, reflow=True)
+    name = book.isbn_digits
+    if what in ("all", "epub"):
+        print(build_epub(book, out / f"{name}.epub"))
+    if what in ("all", "pdf"):
+        print(build_pdf(book, out / f"{name}.pdf"))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    command = args.command or "all"
+    setup_console(-1 if getattr(args, "quiet", False) else 1 if getattr(args, "verbose", False) else 0)
+    interrupt_on_sigterm()
+    root = getattr(args, "manuscript", Path("manuscript"))
+    out = getattr(args, "out", Path("dist"))
+    try:
+        if command == "check":
+            return run_check(root, args.format, args.strict)
+        return run_build(root, out, command, args.reflow)
+    except BookError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted; previous outputs left as they were", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,202 @@
+"""The EPUB builder: one XHTML file per chapter, our own nav and NCX, reproducible zip.
+
+It renders the same fragment templates as the PDF builder (title page, copyright
+page, chapters) into ``document.xhtml``. ebooklib writes the package; the navigation
+document and the NCX are rendered from paiban's templates instead of ebooklib's,
+because ebooklib's nav has no heading hierarchy and no NCX page list. The zip is then
+re-packed with fixed timestamps so the same manuscript and ``SOURCE_DATE_EPOCH`` give
+a byte-identical file.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+import os
+import re
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pypdfium2
+from ebooklib import epub
+
+from .log import LOGGER
+from .model import Book
+from .output import atomic_output
+from .pdf import cover_pdf
+from .render import chapter_body, environment, nav_tree, render_template, spaced_title, stylesheet
+
+STYLES = ("base.css", "epub.css")
+ACCESSIBILITY = [
+    ("schema:accessMode", "textual"),
+    ("schema:accessMode", "visual"),
+    ("schema:accessModeSufficient", "textual"),
+    ("schema:accessibilityFeature", "tableOfContents"),
+    ("schema:accessibilityFeature", "readingOrder"),
+    ("schema:accessibilityFeature", "structuralNavigation"),
+    ("schema:accessibilityFeature", "printPageNumbers"),
+    ("schema:accessibilityFeature", "alternativeText"),
+    ("schema:accessibilityHazard", "none"),
+]
+
+
+def build_time() -> datetime.datetime:
+    """``SOURCE_DATE_EPOCH`` when set (reproducible builds), else now."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        return datetime.datetime.fromtimestamp(int(epoch), datetime.timezone.utc)
+    return datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+
+
+class _Document(epub.EpubHtml):
+    """An XHTML document paiban rendered in full; ebooklib writes it unchanged."""
+
+    def __init__(self, uid: str, file_name: str, title: str, content: str) -> None:
+        super().__init__(uid=uid, file_name=file_name, title=title, lang=None)
+        self.rendered = content.encode("utf-8")
+
+    def get_content(self, default: Any = None) -> bytes:
+        return self.rendered
+
+
+class _Writer(epub.EpubWriter):
+    """ebooklib's writer with paiban's nav and NCX."""
+
+    def __init__(self, name: str, book: epub.EpubBook, nav: str, ncx: str, options: dict[str, Any]) -> None:
+        super().__init__(name, book, options)
+        self.nav, self.ncx = nav.encode("utf-8"), ncx.encode("utf-8")
+
+    def _get_nav(self, item: epub.EpubNav) -> bytes:
+        return self.nav
+
+    def _get_ncx(self) -> bytes:
+        return self.ncx
+
+
+def cover_image(book: Book) -> bytes:
+    """The printed cover rendered to a JPEG, 1600 pixels high."""
+    pdf = pypdfium2.PdfDocument(cover_pdf(book))
+    page = pdf[0]
+    scale = 1600 / page.get_height()
+    image = page.render(scale=scale).to_pil().convert("RGB")
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=88, optimize=True)
+    return out.getvalue()
+
+
+def _play_orders(documents: list[tuple[str, str]], hrefs: list[str]) -> dict[str, int]:
+    """NCX playOrder: the reading order of every target, by file and then place in it."""
+    position: dict[str, tuple[int, int]] = {}
+    for index, (name, xhtml) in enumerate(documents):
+        position[name] = (index, 0)
+        for m in re.finditer(r'\sid="([^"]+)"', xhtml):
+            position[f"{name}#{m.group(1)}"] = (index, m.start())
+    ordered = sorted(set(hrefs), key=lambda h: position.get(h, (len(documents), 0)))
+    return {h: i + 1 for i, h in enumerate(ordered)}
+
+
+def build_epub(book: Book, target: Path) -> Path:
+    env = environment(book)
+    when = build_time()
+    docs: list[tuple[str, str, str, str]] = []  # (id, file name, title, xhtml)
+    css_links = [f"../styles/{name}" for name in STYLES]
+
+    def document(uid: str, name: str, title: str, fragment: str, body_class: str, **context: Any) -> None:
+        xhtml = render_template(env, "document.xhtml", book=book, title=title, fragment=fragment,
+                                stylesheets=css_links, body_class=body_class, format="epub", **context)
+        docs.append((uid, f"text/{name}.xhtml", title, xhtml))
+
+    document("cover", "cover", "封面", "cover-image.xhtml", "cover")
+    document("titlepage", "titlepage", "扉页", "titlepage.html", "frontmatter")
+    document("copyright", "copyright", "版权页", "copyright.html", "frontmatter")
+    href_of: dict[str, str] = {}
+    for chapter in book.chapters:
+        body, opening = chapter_body(chapter)
+        title = spaced_title(chapter.title)
+        document(chapter.id, chapter.id, title, "chapter.html", "bodymatter", chapter=chapter, body=body,
+                 opening_page=opening)
+        href_of[chapter.id] = f"text/{chapter.id}.xhtml"
+
+    toc = nav_tree(book, href_of)
+    pages = [(m.number, f"{href_of[c.id]}#page-{m.number}") for c in book.chapters for m in c.markers]
+    first = book.chapters[0]
+    landmarks = [
+        ("cover", "text/cover.xhtml", "封面"),
+        ("titlepage", "text/titlepage.xhtml", "扉页"),
+        ("copyright-page", "text/copyright.xhtml", "版权页"),
+        ("toc", "nav.xhtml#toc", "目录"),
+        ("bodymatter", f"{href_of[first.id]}#{first.id}", spaced_title(first.title)),
+    ]
+    nav = render_template(env, "nav.xhtml", book=book, toc=toc, landmarks=landmarks, pages=pages,
+                          stylesheets=[f"styles/{name}" for name in STYLES])
+    flat: list[Any] = []
+
+    def walk(nodes: list[Any]) -> None:
+        for n in nodes:
+            flat.append(n)
+            walk(n.children)
+
+    walk(toc)
+    orders = _play_orders([(f, x) for _, f, _, x in docs], [n.href for n in flat] + [h for _, h in pages])
+    depth = max((n.level for n in flat), default=1)
+    ncx = render_template(env, "toc.ncx", book=book, toc=toc, pages=pages, depth=depth,
+                          max_page=max((n for n, _ in pages), default=0), play_order=orders)
+
+    pkg = epub.EpubBook()
+    pkg.set_identifier(f"urn:isbn:{book.isbn_digits}")
+    pkg.set_title(book.title)
+    pkg.set_language(book.language)
+    for i, c in enumerate(book.contributors):
+        pkg.add_author(c.name, role=c.relator, uid=f"creator{i}")
+    pkg.add_metadata("DC", "publisher", book.publisher.name)
+    pkg.add_metadata("DC", "date", book.date)
+    pkg.add_metadata("DC", "source", f"urn:isbn:{book.isbn_digits}")
+    if book.description:
+        pkg.add_metadata("DC", "description", book.description)
+    for subject in book.subjects:
+        pkg.add_metadata("DC", "subject", subject)
+    for prop, value in ACCESSIBILITY:
+        pkg.add_metadata(None, "meta", value, {"property": prop})
+    pkg.add_metadata(None, "meta", f"urn:isbn:{book.isbn_digits}", {"property": "pageBreakSource"})
+    pkg.add_metadata(None, "meta", "本书含封面、扉页、版权页、目录与章节导航，并保留印刷版（ISBN "
+                     f"{book.isbn}）的页码；正文文字可重排，结构清晰。", {"property": "schema:accessibilitySummary"})
+
+    cover = epub.EpubImage(uid="cover-image", file_name="images/cover.jpg", media_type="image/jpeg",
+                           content=cover_image(book))
+    cover.properties = ["cover-image"]
+    pkg.add_item(cover)
+    for name in STYLES:
+        pkg.add_item(epub.EpubItem(uid=name.replace(".", "-"), file_name=f"styles/{name}", media_type="text/css",
+                                   content=stylesheet(book, name).encode("utf-8")))
+    items = {uid: _Document(uid, name, title, xhtml) for uid, name, title, xhtml in docs}
+    for item in items.values():
+        pkg.add_item(item)
+    pkg.add_item(epub.EpubNcx())
+    nav_item = epub.EpubNav(title="目录")
+    pkg.add_item(nav_item)
+    pkg.spine = [items["cover"], items["titlepage"], items["copyright"], nav_item,
+                 *(items[c.id] for c in book.chapters)]
+
+    raw = io.BytesIO()
+    _Writer(raw, pkg, nav, ncx, {"epub3_pages": False, "mtime": when, "compresslevel": 9}).write()  # type: ignore[arg-type]
+    with atomic_output(target) as tmp:
+        _repack(raw.getvalue(), tmp, when)
+    LOGGER.info("wrote %s (%d chapters, %d page-list entries)", target, len(book.chapters), len(pages))
+    return target
+
+
+def _repack(data: bytes, target: Path, when: datetime.datetime) -> None:
+    """Rewrite the zip with one fixed timestamp and ``mimetype`` first and stored."""
+    stamp = max(when, datetime.datetime(1980, 1, 1, tzinfo=datetime.timezone.utc)).timetuple()[:6]
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(target, "w") as dst:
+        names = ["mimetype"] + [n for n in src.namelist() if n != "mimetype"]
+        for name in names:
+            info = zipfile.ZipInfo(name, date_time=stamp)
+            info.compress_type = zipfile.ZIP_STORED if name == "mimetype" else zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            info.create_system = 3
+            dst.writestr(info, src.read(name), compresslevel=9)
+
+
+

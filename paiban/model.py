@@ -1,0 +1,220 @@
+"""The document model: everything the builders need, read once from the book folder.
+
+All classes are frozen dataclasses. Builders receive a :class:`Book` and never
+open a manuscript file themselves (read everything first, then write).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# MARC relator codes for the roles a contributor can have, used by the EPUB package.
+RELATORS = {"author": "aut", "editor": "edt", "translator": "trl", "compiler": "com"}
+CHINESE_ROLES = {"author": "著", "editor": "编", "translator": "译", "compiler": "编写"}
+
+
+@dataclass(frozen=True)
+class Contributor:
+    name: str
+    role: str
+
+    @property
+    def relator(self) -> str:
+        return RELATORS[self.role]
+
+
+@dataclass(frozen=True)
+class Slogan:
+    """A cover slogan; ``key`` is its bold key word, a substring of ``text``."""
+
+    text: str
+    key: str
+
+    @property
+    def parts(self) -> tuple[str, str, str]:
+        """The text split around the key word: (before, key, after)."""
+        before, _, after = self.text.rpartition(self.key)
+        return before, self.key, after
+
+
+@dataclass(frozen=True)
+class Publisher:
+    name: str
+    city: str
+    address: str
+    postcode: str
+    phones: tuple[str, ...]
+    editorial_phone: str | None = None
+
+
+@dataclass(frozen=True)
+class CipRecord:
+    """图书在版编目(CIP)数据 as GB/T 12451 lays it out."""
+
+    bibliographic: str
+    isbn: str
+    classification: tuple[str, ...]
+    number: str  # year followed by serial, digits only: "2013117380"
+
+    @property
+    def number_display(self) -> str:
+        """The 数据核字 number as printed: ``(2013)第 117380 号``."""
+        return f"({self.number[:4]})第 {self.number[4:]} 号"
+
+    @property
+    def classification_display(self) -> str:
+        numerals = ("I", "II", "III", "IV", "V", "VI")
+        return " ".join(f"{numerals[i]}. {c}" for i, c in enumerate(self.classification))
+
+
+@dataclass(frozen=True)
+class Printing:
+    """A 版次 or 印次: when and where an edition or impression was made."""
+
+    year: int
+    month: int
+    place: str
+    number: int
+
+
+@dataclass(frozen=True)
+class Paper:
+    """开本: the full sheet in millimetres and how many pages it is cut into."""
+
+    width_mm: int
+    height_mm: int
+    fold: int
+
+
+@dataclass(frozen=True)
+class Imprint:
+    """The copyright page's table of publishing facts."""
+
+    editor: str
+    distributor: str
+    printer: str
+    edition: Printing
+    impression: Printing
+    paper: Paper
+    sheets: float
+    kilo_characters: int
+    price: str
+
+
+@dataclass(frozen=True)
+class TocEntry:
+    """One numbered line of the printed table of contents."""
+
+    title: str
+    page: int
+    kind: str  # "section" or "reading" (延伸阅读)
+    line: int  # line in book.yaml
+
+
+@dataclass(frozen=True)
+class Part:
+    """A top-level division of the printed contents: 绪论, a chapter, the appendix."""
+
+    title: str
+    subtitle: str | None
+    kind: str  # "introduction", "chapter" or "appendix"
+    file: str | None
+    entries: tuple[TocEntry, ...]
+    line: int
+
+
+@dataclass(frozen=True)
+class Heading:
+    level: int  # 2 for 一、 sections, 3 for 1., 4 for （1）
+    text: str
+    id: str
+    line: int
+    page: int | None  # original page it falls on, from the page markers
+    classes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PageMarker:
+    """``{{page N}}`` in the manuscript: original page N starts here."""
+
+    number: int
+    line: int
+    inline: bool  # True when it falls inside a paragraph
+
+
+@dataclass(frozen=True)
+class Chapter:
+    id: str
+    title: str
+    subtitle: str | None
+    kind: str
+    source: str  # path relative to the book folder
+    html: str  # body as XHTML, page markers already rendered as page-break spans
+    headings: tuple[Heading, ...]
+    markers: tuple[PageMarker, ...]
+    text: str  # plain text of the body, for checks and searches
+
+    @property
+    def first_page(self) -> int | None:
+        return self.markers[0].number if self.markers else None
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """Page size and type area (版心) as a character grid."""
+
+    trim_width_mm: float = 185
+    trim_height_mm: float = 260
+    font_size_pt: float = 12
+    line_height_pt: float = 21
+    chars_per_line: int = 33
+    lines_per_page: int = 28
+
+    @property
+    def area_width_pt(self) -> float:
+        return self.font_size_pt * self.chars_per_line
+
+    @property
+    def area_height_pt(self) -> float:
+        return self.line_height_pt * self.lines_per_page
+
+
+@dataclass(frozen=True)
+class Book:
+    root: Path
+    title: str
+    title_pinyin: str | None
+    series: str | None
+    language: str
+    date: str
+    description: str | None
+    subjects: tuple[str, ...]
+    contributors: tuple[Contributor, ...]
+    slogans: tuple[Slogan, ...]
+    publisher: Publisher
+    isbn: str
+    cip: CipRecord | None
+    imprint: Imprint | None
+    contents: tuple[Part, ...]
+    chapters: tuple[Chapter, ...]
+    geometry: Geometry = field(default_factory=Geometry)
+    reflow: bool = False
+    meta_file: str = "book.yaml"  # as reports name it
+    field_lines: tuple[tuple[str, int], ...] = ()  # ("cip.isbn", 37): where fields are in book.yaml
+
+    def line_of(self, field_path: str) -> int | None:
+        """The book.yaml line of a field such as ``isbn`` or ``cip.isbn``."""
+        return dict(self.field_lines).get(field_path)
+
+    @property
+    def isbn_digits(self) -> str:
+        return self.isbn.replace("-", "")
+
+    @property
+    def authors(self) -> tuple[Contributor, ...]:
+        return tuple(c for c in self.contributors if c.role == "author") or self.contributors
+
+    @property
+    def markers(self) -> tuple[PageMarker, ...]:
+        return tuple(m for c in self.chapters for m in c.markers)

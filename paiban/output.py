@@ -1,0 +1,40 @@
+"""Writing outputs so that a failed or interrupted build never leaves a broken file.
+
+Each output is written to a temporary file in the same folder and renamed over the
+old one only when complete; ``os.replace`` is atomic on POSIX, so a reader (or a
+second build) sees either the previous good file or the new one, never half of one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from types import FrameType
+
+
+@contextlib.contextmanager
+def atomic_output(target: Path) -> Iterator[Path]:
+    """Yield a temporary path; on success it replaces ``target``, on any failure it is removed."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        yield tmp
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def interrupt_on_sigterm() -> None:
+    """Turn SIGTERM into KeyboardInterrupt so ``atomic_output`` cleans up as for Ctrl-C."""
+    signal.signal(signal.SIGTERM, _raise_interrupt)
