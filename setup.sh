@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Set up paiban on a fresh Debian machine and build the sample book.
 # Installs only what is missing: system libraries (Pango, HarfBuzz subsetting),
-# CJK fonts, a Java runtime for EPUBCheck, poppler (pdftoppm) and the Python
-# packages in .venv. Then builds manuscript/ into dist/.
+# CJK fonts, a Java runtime for EPUBCheck, poppler (pdftoppm), fontconfig (fc-match
+# finds the fonts --embed-fonts subsets), Chromium (the tests lay the EPUB out at a
+# phone's width and drive the live preview of `watch`) and the Python packages in .venv. Then builds manuscript/ into dist/.
 # Usage: ./setup.sh [--no-build]
 set -euo pipefail
 cd "$(dirname "$0")"
 
 apt_packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0
-              fonts-noto-cjk fonts-arphic-ukai default-jre-headless poppler-utils)
+              fonts-noto-cjk fonts-arphic-ukai default-jre-headless poppler-utils fontconfig chromium)
 missing=()
 for p in "${apt_packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -10,8 +10,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import __version__
-from .check import check_book, format_json, format_plain
+from . import __version__, config, progress, workbench
+from .check import check_all, check_book, format_json, format_plain
+from .check.docs import rules_markdown
 from .errors import BookError
 from .log import LOGGER, setup_console
 from .output import interrupt_on_sigterm
@@ -39,11 +40,24 @@ def parser() -> argparse.ArgumentParser:
             c.add_argument("--format", choices=("plain", "json"), default="plain",
                            help="report format (plain lines are file:line:col: CODE message)")
             c.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
+            c.add_argument("--outputs", action="store_true",
+                           help="also check what a build left in --out: EPUBCheck, the PDF's fonts and glyphs")
         else:
             c.add_argument("--reflow", action="store_true",
                            help="ignore the original page markers and let pages break naturally (PDF)")
+            if name in ("all", "epub"):
+                c.add_argument("--embed-fonts", action="store_true",
+                               help="embed the Noto CJK fonts in the EPUB, subset to the book's characters")
+            if name in ("all", "pdf"):
+                c.add_argument("--print", dest="press", action="store_true",
+                               help="the printer's PDF (<isbn>-print.pdf): bleed, crop marks, PDF/X-4")
+    workbench.add_commands(sub, _common)
+    sub.add_parser("rules", help="print the catalogue of check rules (Markdown)",
+                   description="print the catalogue of check rules as Markdown (docs/rules.md)")
     _common(p)
     p.add_argument("--reflow", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--embed-fonts", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--print", dest="press", action="store_true", help=argparse.SUPPRESS)
     return p
 
 
@@ -55,9 +69,10 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="print progress")
 
 
-def run_check(root: Path, fmt: str, strict: bool) -> int:
-    _, findings = check_book(root)
+def run_check(root: Path, fmt: str, strict: bool, out: Path | None = None, outputs: bool = False) -> int:
+    _, findings = check_all(root, out, outputs)
     sys.stdout.write(format_json(findings) if fmt == "json" else format_plain(findings))
+    sys.stdout.flush()
     counts = {s: sum(f.severity == s for f in findings) for s in ("error", "warning", "info")}
     if fmt == "plain":
         print(f"{counts['error']} errors, {counts['warning']} warnings, {counts['info']} notes", file=sys.stderr)
@@ -65,13 +80,16 @@ def run_check(root: Path, fmt: str, strict: bool) -> int:
     return 1 if failed else 0
 
 
-def run_build(root: Path, out: Path, what: str, reflow: bool) -> int:
+def run_build(root: Path, out: Path, what: str, reflow: bool, embed_fonts: bool = False,
+              press: bool = False) -> int:
     from dataclasses import replace
 
     from .epub import build_epub
     from .pdf import build_pdf
 
-    book, findings = check_book(root)
+    with progress.phase("checking the manuscript", unit="findings") as advance:
+        book, findings = check_book(root)
+        advance(len(findings))
     errors = [f for f in findings if f.severity == "error"]
     if errors or book is None:
         sys.stderr.write(format_plain(errors))
@@ -81,23 +99,36 @@ def run_build(root: Path, out: Path, what: str, reflow: bool) -> int:
         book = replace(book, reflow=True)
     name = book.isbn_digits
     if what in ("all", "epub"):
-        print(build_epub(book, out / f"{name}.epub"))
+        with progress.phase("building the EPUB", total=len(book.chapters), unit="chapters") as advance:
+            print(build_epub(book, out / f"{name}.epub", embed_fonts=embed_fonts))
+            advance(len(book.chapters))
     if what in ("all", "pdf"):
-        print(build_pdf(book, out / f"{name}.pdf"))
+        with progress.phase("building the PDF") as advance, progress.counting_layout(advance):
+            print(build_pdf(book, out / f"{name}{'-print' if press else ''}.pdf", press=press))
+            print(out / f"{name}-cover.pdf")
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     command = args.command or "all"
-    setup_console(-1 if getattr(args, "quiet", False) else 1 if getattr(args, "verbose", False) else 0)
+    verbosity = -1 if getattr(args, "quiet", False) else 1 if getattr(args, "verbose", False) else 0
+    setup_console(verbosity)
+    progress.configure(verbosity)
     interrupt_on_sigterm()
-    root = getattr(args, "manuscript", Path("manuscript"))
-    out = getattr(args, "out", Path("dist"))
     try:
+        settings = config.load(Path.cwd())
+        root = getattr(args, "manuscript", settings.manuscript)
+        out = getattr(args, "out", settings.out)
+        if command in workbench.COMMANDS:
+            return workbench.run(command, args, root, out, verbosity, parser)
         if command == "check":
-            return run_check(root, args.format, args.strict)
-        return run_build(root, out, command, args.reflow)
+            return run_check(root, args.format, args.strict, out, args.outputs)
+        if command == "rules":
+            sys.stdout.write(rules_markdown())
+            return 0
+        return run_build(root, out, command, args.reflow, getattr(args, "embed_fonts", False),
+                         getattr(args, "press", False))
     except BookError as exc:
         print(exc, file=sys.stderr)
         return 1

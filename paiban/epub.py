@@ -6,6 +6,20 @@ document and the NCX are rendered from paiban's templates instead of ebooklib's,
 because ebooklib's nav has no heading hierarchy and no NCX page list. The zip is then
 re-packed with fixed timestamps so the same manuscript and ``SOURCE_DATE_EPOCH`` give
 a byte-identical file.
+
+Semantics (EPUB SSV ``epub:type`` beside DPUB-ARIA ``role``): the cover page is
+``cover`` with the image as ``doc-cover``; the title page ``titlepage`` and the
+copyright page ``copyright-page`` (DPUB-ARIA has no role for either, so they are
+regions named by ``aria-label``); each part is ``introduction``/``doc-introduction``,
+``chapter``/``doc-chapter`` or ``appendix``/``doc-appendix`` by its ``kind``; a 延伸阅读
+piece is ``learning-resource`` (see ``markup.SECTION_EPUB_TYPES`` for why not
+``sidebar``). Every document has one ``h1`` and no skipped heading level.
+
+Accessibility metadata follows EPUB Accessibility 1.1. There is no conformance claim
+(``dcterms:conformsTo``): the same package metadata is written for every book paiban
+builds, and WCAG 2.2 AA depends on what only a person can judge in the manuscript
+(text alternatives of its images, descriptive headings, the language of foreign
+passages), which no check here verifies. The summary says so.
 """
 
 from __future__ import annotations
@@ -21,6 +35,7 @@ from typing import Any
 import pypdfium2
 from ebooklib import epub
 
+from .fonts import embed, font_face_css, license_text
 from .log import LOGGER
 from .model import Book
 from .output import atomic_output
@@ -28,6 +43,8 @@ from .pdf import cover_pdf
 from .render import chapter_body, environment, nav_tree, render_template, spaced_title, stylesheet
 
 STYLES = ("base.css", "epub.css")
+# printPageNumbers is the term EPUB Accessibility 1.0 tools look for; the
+# discoverability vocabulary has since split it into pageBreakMarkers and pageNavigation.
 ACCESSIBILITY = [
     ("schema:accessMode", "textual"),
     ("schema:accessMode", "visual"),
@@ -35,6 +52,8 @@ ACCESSIBILITY = [
     ("schema:accessibilityFeature", "tableOfContents"),
     ("schema:accessibilityFeature", "readingOrder"),
     ("schema:accessibilityFeature", "structuralNavigation"),
+    ("schema:accessibilityFeature", "pageBreakMarkers"),
+    ("schema:accessibilityFeature", "pageNavigation"),
     ("schema:accessibilityFeature", "printPageNumbers"),
     ("schema:accessibilityFeature", "alternativeText"),
     ("schema:accessibilityHazard", "none"),
@@ -96,11 +115,19 @@ def _play_orders(documents: list[tuple[str, str]], hrefs: list[str]) -> dict[str
     return {h: i + 1 for i, h in enumerate(ordered)}
 
 
-def build_epub(book: Book, target: Path) -> Path:
+def accessibility_summary(book: Book) -> str:
+    """What a reader needs to know before choosing the book, in the book's language."""
+    return ("本书为可重排的文字版，提供封面图片的替代文字，以及目录、章节标题层级与地标导航；"
+            f"保留印刷版（ISBN {book.isbn}）的页码，可按原书页码跳转。无闪烁、声音或动态内容。"
+            "未声明符合 WCAG 无障碍标准，因未经人工评估。")
+
+
+def build_epub(book: Book, target: Path, embed_fonts: bool = False) -> Path:
     env = environment(book)
     when = build_time()
     docs: list[tuple[str, str, str, str]] = []  # (id, file name, title, xhtml)
-    css_links = [f"../styles/{name}" for name in STYLES]
+    styles = ("fonts.css", *STYLES) if embed_fonts else STYLES
+    css_links = [f"../styles/{name}" for name in styles]
 
     def document(uid: str, name: str, title: str, fragment: str, body_class: str, **context: Any) -> None:
         xhtml = render_template(env, "document.xhtml", book=book, title=title, fragment=fragment,
@@ -129,7 +156,7 @@ def build_epub(book: Book, target: Path) -> Path:
         ("bodymatter", f"{href_of[first.id]}#{first.id}", spaced_title(first.title)),
     ]
     nav = render_template(env, "nav.xhtml", book=book, toc=toc, landmarks=landmarks, pages=pages,
-                          stylesheets=[f"styles/{name}" for name in STYLES])
+                          stylesheets=[f"styles/{name}" for name in styles])
     flat: list[Any] = []
 
     def walk(nodes: list[Any]) -> None:
@@ -144,6 +171,7 @@ def build_epub(book: Book, target: Path) -> Path:
                           max_page=max((n for n, _ in pages), default=0), play_order=orders)
 
     pkg = epub.EpubBook()
+    del pkg.metadata[epub.NAMESPACES["OPF"]]["generator"]  # ebooklib's name and version: noise
     pkg.set_identifier(f"urn:isbn:{book.isbn_digits}")
     pkg.set_title(book.title)
     pkg.set_language(book.language)
@@ -159,13 +187,14 @@ def build_epub(book: Book, target: Path) -> Path:
     for prop, value in ACCESSIBILITY:
         pkg.add_metadata(None, "meta", value, {"property": prop})
     pkg.add_metadata(None, "meta", f"urn:isbn:{book.isbn_digits}", {"property": "pageBreakSource"})
-    pkg.add_metadata(None, "meta", "本书含封面、扉页、版权页、目录与章节导航，并保留印刷版（ISBN "
-                     f"{book.isbn}）的页码；正文文字可重排，结构清晰。", {"property": "schema:accessibilitySummary"})
+    pkg.add_metadata(None, "meta", accessibility_summary(book), {"property": "schema:accessibilitySummary"})
 
     cover = epub.EpubImage(uid="cover-image", file_name="images/cover.jpg", media_type="image/jpeg",
                            content=cover_image(book))
     cover.properties = ["cover-image"]
     pkg.add_item(cover)
+    if embed_fonts:
+        _add_fonts(pkg, [x for _, _, _, x in docs] + [nav])
     for name in STYLES:
         pkg.add_item(epub.EpubItem(uid=name.replace(".", "-"), file_name=f"styles/{name}", media_type="text/css",
                                    content=stylesheet(book, name).encode("utf-8")))
@@ -184,6 +213,21 @@ def build_epub(book: Book, target: Path) -> Path:
         _repack(raw.getvalue(), tmp, when)
     LOGGER.info("wrote %s (%d chapters, %d page-list entries)", target, len(book.chapters), len(pages))
     return target
+
+
+def _add_fonts(pkg: epub.EpubBook, documents: list[str]) -> None:
+    """The subset fonts, their ``@font-face`` stylesheet and the OFL notice."""
+    fonts = embed(documents)
+    for f in fonts:
+        stem = f.face.file_name.rsplit(".", 1)[0]
+        pkg.add_item(epub.EpubItem(uid=f"font-{stem}", file_name=f"fonts/{f.face.file_name}",
+                                   media_type="font/otf", content=f.data))
+        LOGGER.info("embedded %s: %d characters, %d KB (from %s)", f.face.file_name, f.characters,
+                    len(f.data) // 1024, f.source.name)
+    pkg.add_item(epub.EpubItem(uid="font-license", file_name="fonts/OFL.txt", media_type="text/plain",
+                               content=license_text(fonts).encode("utf-8")))
+    pkg.add_item(epub.EpubItem(uid="fonts-css", file_name="styles/fonts.css", media_type="text/css",
+                               content=font_face_css(fonts).encode("utf-8")))
 
 
 def _repack(data: bytes, target: Path, when: datetime.datetime) -> None:

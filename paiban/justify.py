@@ -56,6 +56,7 @@ Limitations:
 
 import re
 import unicodedata
+from collections.abc import Callable
 
 import weasyprint
 from weasyprint.formatting_structure import boxes
@@ -91,6 +92,11 @@ _UNBROKEN_PAIRS = frozenset('\u2014\u2015\u2026')
 _SPACES = frozenset(' \u00a0')
 
 _original_justify_line = inline.justify_line
+_original_text_align = inline.text_align
+
+# The space between Han characters and Latin letters or digits (clreq 3.2.2), in ems.
+LATIN_GAP_EM = 0.25
+_HAN = re.compile('[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff]')
 
 
 def install() -> None:
@@ -106,6 +112,7 @@ def install() -> None:
             f'{weasyprint.__version__} is installed; install weasyprint=='
             f'{WEASYPRINT_VERSION} or port paiban/justify.py to the new version.')
     inline.justify_line = _justify_line
+    inline.text_align = _text_align
 
 
 def is_cjk(char: str) -> bool:
@@ -129,6 +136,33 @@ def is_expandable(before: str, after: str) -> bool:
     return is_cjk(before) or is_cjk(after)
 
 
+def _last_text_box(box: boxes.Box) -> boxes.TextBox | None:
+    """The text box that ends ``box`` (None if it ends with something else)."""
+    while isinstance(box, (boxes.LineBox, boxes.InlineBox)):
+        children = [c for c in _in_flow_children(box) if not (isinstance(c, boxes.TextBox) and not c.text)]
+        if not children:
+            return None
+        box = children[-1]
+    return box if isinstance(box, boxes.TextBox) else None
+
+
+def is_han(char: str) -> bool:
+    """Tell whether ``char`` is a Han character or kana (not a punctuation mark)."""
+    return _HAN.match(char) is not None
+
+
+def is_latin_gap(before: str, after: str) -> bool:
+    """Tell whether a gap lies between a Han character (or kana) and a Latin letter or digit.
+
+    Punctuation on either side already brings its own blank, and a space in the
+    source is the space, so neither counts.
+    """
+    def latin(char: str) -> bool:
+        return char.isalnum() and not is_cjk(char) and unicodedata.category(char)[0] in 'LN'
+
+    return (is_han(before) and latin(after)) or (latin(before) and is_han(after))
+
+
 def _is_transparent(char: str) -> bool:
     """Tell whether ``char`` is invisible to gap counting: combining or format marks.
 
@@ -148,7 +182,9 @@ class _LineGaps:
     both characters.
     """
 
-    def __init__(self, line: boxes.LineBox) -> None:
+    def __init__(self, line: boxes.LineBox,
+                 select: Callable[[str, str], bool] = is_expandable) -> None:
+        self.select = select
         self.inside: dict[int, list[int]] = {}
         self.before: set[int] = set()
         self.count = 0
@@ -176,7 +212,7 @@ class _LineGaps:
         offset = 0
         for char in box.text:
             if not _is_transparent(char):
-                if self._previous is not None and is_expandable(self._previous, char):
+                if self._previous is not None and self.select(self._previous, char):
                     self.count += 1
                     if first_visible:
                         self.before.add(id(self._opened[0]))
@@ -191,6 +227,29 @@ class _LineGaps:
 def _in_flow_children(box: boxes.ParentBox) -> list[boxes.Box]:
     """Return the children of ``box`` that take part in the line's layout."""
     return [child for child in box.children if child.is_in_normal_flow()]
+
+
+def _text_align(context: object, line: boxes.LineBox, available_width: float,
+                last: bool) -> float:
+    """Replace ``weasyprint.layout.inline.text_align``: space Latin from Chinese first.
+
+    Every line, justified or not, first gives each gap between a Han character and a
+    Latin letter or digit (:func:`is_latin_gap`) up to a quarter em of the line's free
+    width (clreq 3.2.2); a justified line then spreads what is left over all its gaps.
+    The spacing is added after line breaking, so it never pushes a character to the
+    next line: a full line keeps its Latin runs tight, as a compositor would.
+    """
+    ending = _last_text_box(line)
+    if ending is not None and isinstance(ending.style['letter_spacing'], (int, float)):
+        # The last character's letter-spacing (negative in a tight span) is inside the
+        # line's width, but its em box still ends a whole em after it starts.
+        available_width += min(ending.style['letter_spacing'], 0)
+    free = available_width - line.width
+    if free > 0 and line.style['direction'] != 'rtl':
+        gaps = _LineGaps(line, is_latin_gap)
+        if gaps.count:
+            _spread(line, gaps, min(LATIN_GAP_EM * line.style['font_size'], free / gaps.count), 0)
+    return _original_text_align(context, line, available_width, last)
 
 
 def _justify_line(context: object, line: boxes.LineBox, extra_width: float) -> None:
@@ -218,7 +277,11 @@ def _spread(box: boxes.Box, gaps: _LineGaps, spacing: float, x_advance: float) -
         box.position_x += x_advance
         offsets = gaps.inside.get(id(box))
         if offsets:
-            box.pango_layout = _SpacedLayout(box, frozenset(offsets), spacing)
+            # A second spreading (justification after the Latin spacing) adds to the first.
+            widths = dict(box.pango_layout.gap_widths) if isinstance(box.pango_layout, _SpacedLayout) else {}
+            for offset in offsets:
+                widths[offset] = widths.get(offset, 0) + spacing
+            box.pango_layout = _SpacedLayout(box, widths)
             box.width += spacing * len(offsets)
             x_advance += spacing * len(offsets)
     elif isinstance(box, (boxes.LineBox, boxes.InlineBox)):
@@ -238,17 +301,15 @@ class _SpacedLayout(Layout):
     WeasyPrint draws a text box from its layout, rebuilt just before drawing
     (``reactivate`` calls ``setup`` and ``set_text``), by walking the glyphs of the
     layout's first line (``draw_first_line``, which reads them through
-    ``get_first_line``). This layout adds ``spacing`` to the advance of the last
-    glyph of each cluster that ends at one of ``gap_offsets``; the glyphs after it
-    move right accordingly.
+    ``get_first_line``). This layout adds ``gap_widths[offset]`` to the advance of the
+    last glyph of each cluster that ends at a gap's byte ``offset``; the glyphs after
+    it move right accordingly.
     """
 
-    def __init__(self, box: boxes.TextBox, gap_offsets: frozenset[int],
-                 spacing: float) -> None:
+    def __init__(self, box: boxes.TextBox, gap_widths: dict[int, float]) -> None:
         super().__init__(box.style)
         self.text = box.text
-        self.gap_offsets = gap_offsets
-        self.spacing = spacing
+        self.gap_widths = gap_widths
         self.widened = False
         # Like every laid-out box's layout until it is drawn; ``reactivate`` sets
         # the text into Pango then.
@@ -272,14 +333,15 @@ class _SpacedLayout(Layout):
 
         ``draw_first_line`` writes each glyph's advance into the PDF as a whole number
         of thousandths of an em, *truncating* the difference between Pango's advance
-        and the font's. Adding a plain ``spacing`` to each gap would lose up to
+        and the font's. Adding each gap's width as it is would lose up to
         1/1000 em per gap: 0.4 pt over a 12 pt line of 35 characters. So the space
         added up to the n-th gap is rounded to whole thousandths (the error never
         accumulates), and each gap's share is given half a thousandth more in Pango
         units, which the truncation takes off again.
         """
         quantum = self.style['font_size'] / 1000  # pt
-        gaps = drawn = 0  # gaps widened so far, thousandths of an em added for them
+        added = 0.0  # pt added at the gaps so far
+        drawn = 0  # thousandths of an em drawn for them
         run = first_line.runs
         while run != ffi.NULL:
             glyph_item = run.data
@@ -294,9 +356,10 @@ class _SpacedLayout(Layout):
                 # In a left-to-right run, a cluster's glyphs are consecutive and
                 # its end is where the next cluster starts.
                 end = item.length if i == number - 1 else clusters[i + 1]
-                if end != clusters[i] and item.offset + end in self.gap_offsets:
-                    gaps += 1
-                    target = round(gaps * self.spacing / quantum)
+                width = self.gap_widths.get(item.offset + end) if end != clusters[i] else None
+                if width is not None:
+                    added += width
+                    target = round(added / quantum)
                     share, drawn = target - drawn, target
                     glyphs.glyphs[i].geometry.width += round(
                         (share + 0.5) * quantum * TO_UNITS)

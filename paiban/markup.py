@@ -17,16 +17,28 @@ import re
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass
 
+import lxml.html
 import markdown
 from markdown.blockprocessors import BlockProcessor
 from markdown.extensions import Extension
 from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
 
+from . import sanitize
+
 MARKER = re.compile(r"\{\{\s*page\s+(\d+)\s*\}\}")
 # Anything that looks like a marker, to catch malformed ones such as {{page}} or {{page x}}.
 MARKER_LIKE = re.compile(r"\{\{\s*page\b[^}]*\}\}")
 SECTION_KINDS = {"reading": "延伸阅读", "document": "附录文件"}
+# epub:type of each kind of section. A 延伸阅读 piece is a whole article (a case report)
+# given to extend the chapter's teaching: EPUB SSV's "learning-resource" ("a resource
+# provided to enhance learning"), not "sidebar"/"aside", which mean a boxed inset of
+# secondary content and map to the complementary landmark. DPUB-ARIA has no matching
+# role (doc-example is a figure variant since 1.1), so the section keeps its implicit
+# role: a region named by its heading through aria-labelledby. An appendix document
+# (附录文件) is a document reprinted in the appendix, for which neither vocabulary has
+# a term; it is a named region too.
+SECTION_EPUB_TYPES = {"reading": "learning-resource"}
 
 
 def page_break(tag: str, number: str) -> etree.Element:
@@ -71,25 +83,29 @@ class _Sections(Treeprocessor):
     def __init__(self, md: markdown.Markdown, prefix: str) -> None:
         super().__init__(md)
         self.prefix = prefix
-        self.headings: list[RenderedHeading] = []
 
     def run(self, root: etree.Element) -> None:
-        self.headings = []
         for n, el in enumerate((e for e in root.iter() if re.fullmatch(r"h[1-6]", e.tag)), 1):
             el.set("id", el.get("id") or f"{self.prefix}-s{n}")
-            classes = tuple((el.get("class") or "").split())
-            text = "".join(el.itertext()).strip()
-            self.headings.append(RenderedHeading(int(el.tag[1]), text, el.get("id", ""), classes))
         children = list(root)
         section: etree.Element | None = None
         for el in children:
             kind = next((c for c in (el.get("class") or "").split() if c in SECTION_KINDS), None)
             if el.tag in ("h1", "h2"):
+                if section is not None:
+                    # A page that begins with this heading begins after the open section,
+                    # not at its end: move the section's trailing page breaks out.
+                    while len(section) and section[-1].get("class") == "pagebreak":
+                        brk = section[-1]
+                        section.remove(brk)
+                        root.insert(list(root).index(section) + 1, brk)
                 section = None
                 if kind:
                     section = etree.Element("section")
                     section.set("class", kind)
                     section.set("aria-labelledby", el.get("id", ""))
+                    if kind in SECTION_EPUB_TYPES:
+                        section.set("epub:type", SECTION_EPUB_TYPES[kind])
                     label = etree.SubElement(section, "p")
                     label.set("class", "section-label")
                     label.set("aria-hidden", "true")
@@ -104,23 +120,32 @@ class PaibanExtension(Extension):
     def __init__(self, prefix: str) -> None:
         super().__init__()
         self.prefix = prefix
-        self.sections: _Sections | None = None
 
     def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802
         md.inlinePatterns.register(_InlineMarker(MARKER.pattern, md), "paiban-page", 200)
         md.parser.blockprocessors.register(_BlockMarker(md.parser), "paiban-page", 110)
-        self.sections = _Sections(md, self.prefix)
-        md.treeprocessors.register(self.sections, "paiban-sections", 1)
+        md.treeprocessors.register(_Sections(md, self.prefix), "paiban-sections", 1)
 
 
-def render(text: str, prefix: str) -> tuple[str, list[RenderedHeading]]:
-    """XHTML of a chapter body and its headings in document order."""
+def render(text: str, prefix: str) -> tuple[str, list[RenderedHeading], list[sanitize.Removal]]:
+    """Sanitized XHTML of a chapter body, its headings in document order, and what
+    the sanitizer removed from raw HTML."""
     ext = PaibanExtension(prefix)
     md = markdown.Markdown(
         extensions=["attr_list", "footnotes", "tables", "sane_lists", ext],
         extension_configs={"footnotes": {"UNIQUE_IDS": True, "BACKLINK_TITLE": "返回正文"}},
         output_format="xhtml",
     )
-    html = md.convert(text)
-    assert ext.sections is not None
-    return html, ext.sections.headings
+    html, removed = sanitize.clean(md.convert(text))
+    return html, headings_of(html), removed
+
+
+def headings_of(html: str) -> list[RenderedHeading]:
+    """The headings of finished XHTML. Read from the output, not from Markdown's tree,
+    where entities and inline HTML are still placeholders (``\x02…\x03``)."""
+    if not html.strip():
+        return []
+    root = lxml.html.fragment_fromstring(html, create_parent="div")
+    return [RenderedHeading(int(el.tag[1]), " ".join(el.text_content().split()), el.get("id", ""),
+                            tuple((el.get("class") or "").split()))
+            for el in root.iter("h1", "h2", "h3", "h4", "h5", "h6")]

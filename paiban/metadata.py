@@ -29,6 +29,11 @@ def schema() -> dict[str, Any]:
     return json.loads(resources.files("paiban").joinpath("schema/book.schema.json").read_text("utf-8"))
 
 
+@cache
+def _validator() -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(schema())
+
+
 def load_yaml(path: Path, root: Path) -> Any:
     """Parse a YAML file keeping line numbers; a syntax error names its line."""
     return parse_yaml(read_text(path, root), display_path(path, root))
@@ -93,7 +98,7 @@ def schema_errors(data: Any, file: str) -> list[BookError]:
     """Every place where ``data`` breaks the schema, as errors naming the YAML line."""
     if not isinstance(data, dict):
         return [BookError("book.yaml must be a mapping of fields (title: …, isbn: …)", file, 1)]
-    validator = jsonschema.Draft202012Validator(schema())
+    validator = _validator()
     errors = []
     for err in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
         path = list(err.absolute_path)

@@ -154,10 +154,30 @@ class Chapter:
     headings: tuple[Heading, ...]
     markers: tuple[PageMarker, ...]
     text: str  # plain text of the body, for checks and searches
+    opening_page: int | None = None  # original page that begins with the chapter opening
+    body: str = ""  # the Markdown source after the front matter, for checks that need positions
+    body_line: int = 1  # line of the chapter file where ``body`` starts
 
     @property
     def first_page(self) -> int | None:
         return self.markers[0].number if self.markers else None
+
+
+@dataclass(frozen=True)
+class CheckIgnore:
+    """``check: {ignore: [...]}`` in book.yaml: silence a rule everywhere, in a file, or on one line."""
+
+    code: str
+    file: str | None = None  # relative to the book folder
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class Press:
+    """``print:`` in book.yaml: what the printer's files need beyond the trim size."""
+
+    bleed_mm: float = 3  # printed past the trim on every side
+    paper_caliper_mm: float = 0.1  # thickness of one leaf (two pages): the spine is pages / 2 × this
 
 
 @dataclass(frozen=True)
@@ -200,8 +220,11 @@ class Book:
     chapters: tuple[Chapter, ...]
     geometry: Geometry = field(default_factory=Geometry)
     reflow: bool = False
+    press: Press = field(default_factory=Press)
     meta_file: str = "book.yaml"  # as reports name it
     field_lines: tuple[tuple[str, int], ...] = ()  # ("cip.isbn", 37): where fields are in book.yaml
+    files: tuple[str, ...] = ()  # every file of the book folder, relative to it, for the reference checks
+    check_ignores: tuple[CheckIgnore, ...] = ()  # findings of check the book has decided to silence
 
     def line_of(self, field_path: str) -> int | None:
         """The book.yaml line of a field such as ``isbn`` or ``cip.isbn``."""

@@ -16,11 +16,34 @@ from pathlib import Path
 from types import FrameType
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale_parts(folder: Path) -> None:
+    """Delete temporary files left by builds that were killed (SIGKILL cannot be caught).
+
+    Temporary names carry the writer's pid, so files of a build still running in
+    parallel are left alone.
+    """
+    for part in folder.glob(".*.part"):
+        pid = part.name.rsplit(".", 3)[-3] if part.name.count(".") >= 3 else ""
+        if pid.isdigit() and not _alive(int(pid)):
+            part.unlink(missing_ok=True)
+
+
 @contextlib.contextmanager
 def atomic_output(target: Path) -> Iterator[Path]:
     """Yield a temporary path; on success it replaces ``target``, on any failure it is removed."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    remove_stale_parts(target.parent)
+    fd, name = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=".part", dir=target.parent)
     os.close(fd)
     tmp = Path(name)
     try:

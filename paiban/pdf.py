@@ -9,21 +9,33 @@ pagination (each ``{{page N}}`` marker starts a new page unless the book reflows
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from pathlib import Path
 
 import lxml.html
+import pydyf
 import weasyprint
+from pypinyin import lazy_pinyin
+from weasyprint.formatting_structure import boxes
 
 from . import justify
+from .cover_spread import spread_html
 from .errors import BookError, BookErrors
+from .glyphs import check_glyphs
 from .log import LOGGER
 from .model import Book, Chapter
 from .output import atomic_output
 from .pagination import overflows
+from .punctuation import compress_punctuation
 from .fetch import ConfinedFetcher
 from .render import chapter_body, environment, printed_toc, render_template, stylesheet
 
 PT_PER_MM = 72 / 25.4
+# Room for the crop marks outside the bleed, in millimetres (see press_css).
+MARKS_MM = 10
+# The most characters an original page's last line may hold to be pulled up into the
+# lines above it by tightening them (see stray_tails).
+MAX_STRAY = 3
 
 
 def geometry_css(book: Book) -> str:
@@ -36,8 +48,11 @@ def geometry_css(book: Book) -> str:
     return (
         f"@page {{ size: {g.trim_width_mm}mm {g.trim_height_mm}mm; "
         f"margin: {top:.3f}pt {side:.3f}pt {top:.3f}pt {side:.3f}pt; }}\n"
-        f":root {{ --line: {g.line_height_pt}pt; }}\n"
+        f":root {{ --line: {g.line_height_pt}pt; --trim-width: {g.trim_width_mm}mm; "
+        f"--trim-height: {g.trim_height_mm}mm; --bleed: 0mm; }}\n"
         f"body.print {{ font-size: {g.font_size_pt}pt; line-height: {g.line_height_pt}pt; }}\n"
+        # Tight enough for a line of the grid to take one character more.
+        f"span.tight {{ letter-spacing: -{g.font_size_pt / g.chars_per_line:.4f}pt; }}\n"
     )
 
 
@@ -65,25 +80,87 @@ def split_at_page_breaks(html: str) -> str:
             marker.tail = tail
             rest.extend(after)
             current.set("class", " ".join([*(current.get("class") or "").split(), "page-end"]))
+            current.set("data-page-end", marker.get("aria-label") or "")
             current.addnext(rest)
             current = rest
     return "".join(lxml.html.tostring(c, encoding="unicode") for c in root) if len(root) else html
 
 
-def print_stylesheets(book: Book) -> list[str]:
-    return [geometry_css(book), stylesheet(book, "base.css"), stylesheet(book, "print.css")]
+def press_css(book: Book) -> str:
+    """Bleed and crop marks for the printer (``--print``).
+
+    WeasyPrint draws its crop marks in the outer half of the CSS bleed. So the CSS
+    bleed is the book's bleed plus :data:`MARKS_MM`, which puts the marks outside the
+    printed bleed; :func:`_press_boxes` then sets the PDF BleedBox to the book's bleed.
+    ``--bleed`` lets full-bleed elements (the cover's bands) reach into it.
+    """
+    bleed = book.press.bleed_mm
+    return (f"@page {{ bleed: {bleed + MARKS_MM}mm; marks: crop cross; }}\n"
+            f":root {{ --bleed: {bleed}mm; }}\n")
 
 
-def render_html(book: Book) -> str:
+def print_stylesheets(book: Book, press: bool = False) -> list[str]:
+    sheets = [geometry_css(book), stylesheet(book, "base.css"), stylesheet(book, "print.css")]
+    return [*sheets, press_css(book)] if press else sheets
+
+
+def press_options(book: Book) -> dict[str, object]:
+    """``write_pdf`` options of a printer's PDF: PDF/X-4 and the page boxes.
+
+    PDF/X-4 needs an output intent; no CMYK characterization ships offline, so it is
+    WeasyPrint's own sRGB profile (PDF/X-4 allows RGB colour; the printer converts).
+    """
+    return {"pdf_variant": "pdf/x-4", "output_intent": "srgb", "finisher": _press_boxes(book.press.bleed_mm)}
+
+
+def _press_boxes(bleed_mm: float) -> Callable[[object, pydyf.PDF], None]:
+    """A WeasyPrint finisher setting every page's BleedBox ``bleed_mm`` outside its TrimBox."""
+    bleed = bleed_mm * PT_PER_MM
+
+    def finish(document: object, pdf: pydyf.PDF) -> None:
+        for obj in pdf.objects:
+            if isinstance(obj, pydyf.Dictionary) and obj.get("Type") == "/Page" and "TrimBox" in obj:
+                left, top, right, bottom = obj["TrimBox"]
+                obj["BleedBox"] = pydyf.Array([left - bleed, top - bleed, right + bleed, bottom + bleed])
+    return finish
+
+
+def render_html(book: Book, tails: dict[str, int] | None = None, press: bool = False) -> str:
+    """The print HTML; ``tails`` says which page ends to set tight (:func:`stray_tails`),
+    ``press`` adds bleed and crop marks (:func:`press_css`)."""
     chapters: list[tuple[Chapter, str, int | None]] = []
     for chapter in book.chapters:
         body, opening = chapter_body(chapter)
-        chapters.append((chapter, body if book.reflow else split_at_page_breaks(body), opening))
+        body = body if book.reflow else tighten_tail(split_at_page_breaks(body), tails or {})
+        chapters.append((chapter, compress_punctuation(body), opening))
     return render_template(environment(book), "print.html", book=book, chapters=chapters,
-                           printed_toc=printed_toc(book), stylesheets=print_stylesheets(book))
+                           printed_toc=printed_toc(book), stylesheets=print_stylesheets(book, press),
+                           title_lines=cover_title_lines(book))
+
+
+def cover_title_lines(book: Book) -> list[str]:
+    """The title broken where ``title_pinyin`` breaks it (its spaces), for the cover.
+
+    The pinyin is the title's syllables in capitals (``check`` verifies it), so its
+    first chunk spells the title's first characters.
+    """
+    chunks = (book.title_pinyin or "").split()
+    lines, start = [], 0
+    for chunk in chunks[:-1]:
+        spelled = ""
+        for end in range(start, len(book.title)):
+            spelled += "".join(lazy_pinyin(book.title[end])).upper()
+            if len(spelled) >= len(chunk):
+                break
+        if spelled != chunk:
+            return [book.title]
+        lines.append(book.title[start:end + 1])
+        start = end + 1
+    return [*lines, book.title[start:]] if start < len(book.title) else lines or [book.title]
 
 
 def _layout_html(book: Book, html: str) -> weasyprint.document.Document:
+    check_glyphs(book, html, "\n".join(print_stylesheets(book)))
     justify.install()
     fetcher = ConfinedFetcher(book.root)
     with fetcher.guard():
@@ -92,15 +169,97 @@ def _layout_html(book: Book, html: str) -> weasyprint.document.Document:
 
 def cover_pdf(book: Book) -> bytes:
     """The cover page alone, as printed: the EPUB's cover image is rendered from it."""
-    html = render_template(environment(book), "cover-print.html", book=book, stylesheets=print_stylesheets(book))
+    html = render_template(environment(book), "cover-print.html", book=book, stylesheets=print_stylesheets(book),
+                           title_lines=cover_title_lines(book))
     return _layout_html(book, html).write_pdf()
 
 
-def layout(book: Book) -> weasyprint.document.Document:
-    """Lay the book out once; the builder and the checks both read this document."""
-    document = _layout_html(book, render_html(book))
+def layout(book: Book, press: bool = False) -> weasyprint.document.Document:
+    """Lay the book out; the builder and the checks both read this document.
+
+    With the original pagination, a second layout pulls stray characters back into
+    their original page (:func:`stray_tails`) when the first one left any.
+    """
+    document = _layout_html(book, render_html(book, press=press))
+    if not book.reflow and (tails := stray_tails(document)):
+        LOGGER.info("tightening the last lines of pages %s", ", ".join(str(int(n) - 1) for n in tails))
+        document = _layout_html(book, render_html(book, tails, press))
     LOGGER.info("laid out %d pages", len(document.pages))
     return document
+
+
+def stray_tails(document: weasyprint.document.Document) -> dict[str, int]:
+    """The paragraph parts ending an original page whose last line holds a stray few characters.
+
+    The text before an inline page marker filled whole lines in the original, so its
+    last line must be full here too (``text-align-last: justify``). Where our lines
+    held a character less than the original's, that line holds only the few
+    characters left over, spread over the measure. A compositor then sets the lines
+    above slightly tighter (紧排) until each takes one more character; so does this:
+    it returns, for each such part (by its ``data-page-end``), how many characters at
+    its end to set tight, those of as many full lines as there are stray characters
+    (at most :data:`MAX_STRAY`), and the strays. See :func:`tighten_tail`.
+    """
+    tails = {}
+    for page in document.pages:
+        for block in _page_end_blocks(page._page_box):
+            counts = [sum(len(t.text.strip()) for t in _text_boxes(line))
+                      for line in block.children if isinstance(line, boxes.LineBox)]
+            stray = counts[-1] if counts else 0
+            if 0 < stray <= MAX_STRAY and len(counts) > stray:
+                tails[block.element.get("data-page-end")] = sum(counts[-1 - stray:])
+    return tails
+
+
+def tighten_tail(html: str, tails: dict[str, int]) -> str:
+    """Wrap the last ``tails[n]`` characters of the part ending before page n in ``span.tight``."""
+    if not tails:
+        return html
+    root = lxml.html.fragment_fromstring(html, create_parent="div")
+    for p in root.iter("p"):
+        remaining = tails.get(p.get("data-page-end") or "", 0)
+        slots = [(e, "text") for e in p.iter() if e.text] + [(e, "tail") for e in p.iterdescendants() if e.tail]
+        order = {id(e): i for i, e in enumerate(p.iter())}
+        # Document order: an element's text comes before its descendants', its tail after them.
+        slots.sort(key=lambda slot: (order[id(slot[0])] if slot[1] == "text"
+                                     else order[id(_last_descendant(slot[0]))] + 0.5))
+        for element, attr in reversed(slots):
+            if remaining <= 0:
+                break
+            text = getattr(element, attr)
+            cut = len(text)
+            while cut > 0 and remaining > 0:
+                cut -= 1
+                remaining -= not text[cut].isspace()
+            span = lxml.html.Element("span", {"class": "tight"})
+            span.text = text[cut:]
+            setattr(element, attr, text[:cut])
+            if attr == "text":
+                element.insert(0, span)
+            else:
+                element.addnext(span)
+                span.tail = None
+    return "".join(lxml.html.tostring(c, encoding="unicode") for c in root)
+
+
+def _last_descendant(element: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
+    while len(element):
+        element = element[-1]
+    return element
+
+
+def _page_end_blocks(box: boxes.Box) -> list[boxes.Box]:
+    element = getattr(box, "element", None)
+    if isinstance(box, boxes.BlockBox) and element is not None and element.get("data-page-end"):
+        return [box]
+    return [b for child in getattr(box, "children", ()) if not isinstance(child, boxes.LineBox)
+            for b in _page_end_blocks(child)]
+
+
+def _text_boxes(box: boxes.Box) -> list[boxes.TextBox]:
+    if isinstance(box, boxes.TextBox):
+        return [box]
+    return [t for child in getattr(box, "children", ()) for t in _text_boxes(child)]
 
 
 def check_pagination(book: Book, document: weasyprint.document.Document) -> None:
@@ -117,10 +276,27 @@ def check_pagination(book: Book, document: weasyprint.document.Document) -> None
             for o in found])
 
 
-def build_pdf(book: Book, target: Path) -> Path:
-    document = layout(book)
+def build_cover_spread(book: Book, target: Path, pages: int) -> Path:
+    """Write the printer's cover spread (:mod:`paiban.cover_spread`) for a book of ``pages`` pages."""
+    sheets = [*print_stylesheets(book, press=True), stylesheet(book, "cover-spread.css")]
+    document = _layout_html(book, spread_html(book, pages, sheets, cover_title_lines(book)))
+    with atomic_output(target) as tmp:
+        document.write_pdf(tmp, **press_options(book))
+    return target
+
+
+def build_pdf(book: Book, target: Path, press: bool = False) -> Path:
+    """Write the book's PDF to ``target`` and the printer's cover spread beside it.
+
+    ``press`` makes the printer's edition: bleed, crop marks, PDF/X-4. The cover
+    spread (``<isbn>-cover.pdf``) always is one; its spine is as thick as this PDF's
+    page count makes the book.
+    """
+    document = layout(book, press)
     check_pagination(book, document)
     with atomic_output(target) as tmp:
-        document.write_pdf(tmp, uncompressed_pdf=False)
+        document.write_pdf(tmp, uncompressed_pdf=False, **(press_options(book) if press else {}))
     LOGGER.info("wrote %s (%d pages)", target, len(document.pages))
+    cover = build_cover_spread(book, target.with_name(f"{book.isbn_digits}-cover.pdf"), len(document.pages))
+    LOGGER.info("wrote %s", cover)
     return target

@@ -9,19 +9,25 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from xml.etree.ElementTree import ParseError
 from typing import Any
 
+import defusedxml
+import defusedxml.ElementTree
 import lxml.html
 
-from . import markup
+from . import limits, markup
 from .errors import BookError
+from .log import LOGGER
 from .metadata import parse_yaml, read_metadata
 from .model import (
     Book,
     Chapter,
+    CheckIgnore,
     CipRecord,
     Contributor,
     Geometry,
+    Press,
     Heading,
     Imprint,
     PageMarker,
@@ -74,9 +80,13 @@ def read_book(root: Path) -> Book:
         contents=contents,
         chapters=chapters,
         geometry=Geometry(**layout),
+        press=Press(**(data.get("print") or {})),
         reflow=reflow,
         meta_file=meta_file,
         field_lines=tuple(_field_lines(data)),
+        files=_book_files(root),
+        check_ignores=tuple(CheckIgnore(str(i["code"]), _opt(i, "file"), i.get("line"))
+                            for i in (data.get("check") or {}).get("ignore") or ()),
     )
     _check_slogans(data, meta_file)
     return book
@@ -89,7 +99,15 @@ def _field_lines(data: Any, prefix: str = "") -> list[tuple[str, int]]:
         lines.append((prefix + str(key), data.lc.key(key)[0] + 1))
         if isinstance(data[key], dict) and hasattr(data[key], "lc"):
             lines.extend(_field_lines(data[key], f"{prefix}{key}."))
+        elif isinstance(data[key], list) and hasattr(data[key], "lc"):
+            lines.extend((f"{prefix}{key}.{i}", data[key].lc.item(i)[0] + 1) for i in range(len(data[key])))
     return lines
+
+
+def _book_files(root: Path) -> tuple[str, ...]:
+    """Every file in the book folder (hidden ones left out), relative to it, in a stable order."""
+    return tuple(sorted(p.relative_to(root).as_posix() for p in root.rglob("*")
+                        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts)))
 
 
 def _opt(data: dict[str, Any], key: str) -> str | None:
@@ -156,11 +174,24 @@ def _chapters(root: Path, contents: tuple[Part, ...], meta_file: str) -> tuple[C
         raise BookError("the book has no chapter text: no part of contents names a file", meta_file, None,
                         "add file: chapters/….md to a part of contents")
     _check_marker_order(chapters, root)
-    ids = [c.id for c in chapters]
-    for c in chapters:
-        if ids.count(c.id) > 1:
-            raise BookError(f"two chapter files give the same id {c.id!r}", c.source, 1, "rename one of the files")
+    _check_unique_ids(chapters)
     return tuple(chapters)
+
+
+def _check_unique_ids(chapters: list[Chapter]) -> None:
+    """Every id in the book is unique: links, the nav and the PDF outline rely on it."""
+    seen: dict[str, str] = {}
+    for c in chapters:
+        ids = [c.id, f"{c.id}-title", *re.findall(r'\sid="([^"]+)"', c.html)]
+        if c.opening_page:
+            ids.append(f"page-{c.opening_page}")
+        for ident in ids:
+            if ident in seen:
+                lines = [i for i, text in enumerate(c.body.split("\n"), c.body_line) if f"#{ident}" in text]
+                line = lines[-1] if lines else None
+                raise BookError(f"id {ident!r} is used twice (also in {seen[ident]})", c.source, line,
+                                "give each heading or element its own {#id}, and each chapter file its own name")
+            seen[ident] = c.source
 
 
 def chapter_id(path: Path) -> str:
@@ -187,9 +218,12 @@ def read_chapter(path: Path, root: Path, part: Part) -> Chapter:
         raise BookError("front matter has no title", file, 2, "add title: … (the chapter title without its number)")
     body_start = match.group(0).count("\n") + 1
     body = text[match.end():]
+    limits.check_body(body, file, body_start)
     markers, headings_at = _scan(body, file, body_start)
     cid = chapter_id(path)
-    html, rendered = markup.render(body, cid)
+    html, rendered, removed = markup.render(body, cid)
+    _report_removals(removed, body, file, body_start)
+    html = _confine_urls(html, path, root, file, body, body_start)
     if len(rendered) != len(headings_at):
         raise BookError("found headings that are not '#' headings (underlined with === or ---)", file, None,
                         "write every heading as ## …, ### … or #### …")
@@ -201,11 +235,76 @@ def read_chapter(path: Path, root: Path, part: Part) -> Chapter:
         page = next((m.number for m in reversed(markers) if m.line <= line), None)
         headings.append(Heading(h.level, h.text, h.id, line, page, h.classes))
     plain = lxml.html.fragment_fromstring(html, create_parent="div").text_content() if html.strip() else ""
+    html, opening_page = _split_opening(html, markers)
     return Chapter(
         id=cid, title=str(front["title"]), subtitle=_opt(front, "subtitle"),
         kind=str(front.get("kind", part.kind)), source=file, html=html,
-        headings=tuple(headings), markers=tuple(markers), text=plain,
+        headings=tuple(headings), markers=tuple(markers), text=plain, opening_page=opening_page,
+        body=body, body_line=body_start,
     )
+
+
+def _split_opening(html: str, markers: list[PageMarker]) -> tuple[str, int | None]:
+    """Take a page marker that opens the chapter out of the body: that page begins with
+    the chapter opening, so the templates put the page break before the title."""
+    if not markers or markers[0].inline:
+        return html, None
+    first = re.match(r'\s*<div [^>]*id="page-(\d+)"[^>]*></div>\s*', html)
+    if first and int(first.group(1)) == markers[0].number:
+        return html[first.end():], markers[0].number
+    return html, None
+
+
+def _line_of(body: str, needle: str, first_line: int) -> int | None:
+    """The first line of ``body`` containing ``needle`` (case-insensitive)."""
+    lowered = needle.lower()
+    return next((first_line + i for i, line in enumerate(body.split("\n")) if lowered in line.lower()), None)
+
+
+def _report_removals(removed: list[markup.sanitize.Removal], body: str, file: str, first_line: int) -> None:
+    """Tell the author what raw HTML the sanitizer took out, and where it was."""
+    for r in removed:
+        needle = r.what.rstrip(">").rstrip(": URL").rstrip("=")
+        line = _line_of(body, needle if needle.startswith("<") else needle + (":" if "URL" in r.what else "="),
+                        first_line)
+        where = f"{file}:{line}" if line else file
+        LOGGER.warning("%s: removed %s (%d×): raw HTML that may not appear in a book", where, r.what, r.count)
+
+
+def _confine_urls(html: str, chapter: Path, root: Path, file: str, body: str, first_line: int) -> str:
+    """Refuse images on the network or outside the book, and links to local files;
+    point the remaining images at the book root.
+
+    Image paths are written relative to the chapter file; the builders resolve them
+    from the book folder, so the model holds them relative to it.
+    """
+    for m in re.finditer(r'<a\b[^>]*?\shref="((?:file|data):[^"]*)"', html, re.I):
+        raise BookError(f"link {m.group(1)[:80]!r} points at a file outside the book", file,
+                        _line_of(body, m.group(1)[:20], first_line), "link to a web address or a heading instead")
+
+    def replace(m: re.Match[str]) -> str:
+        src = m.group(2)
+        line = _line_of(body, src, first_line)
+        scheme = re.match(r"([a-zA-Z][a-zA-Z0-9+.-]*):", src)
+        if scheme:
+            raise BookError(f"image {src[:80]!r} is not a file of the book ({scheme.group(1)}: URL)", file, line,
+                            "a build never fetches anything; copy the image into the book folder")
+        target = resolve_inside(root, str((chapter.parent / src).relative_to(root)) if not src.startswith("/")
+                                else src, Path(file), line)
+        if target.suffix.lower() == ".svg" and target.is_file():
+            safe_svg(target, file, line)
+        return f'{m.group(1)}{target.relative_to(root.resolve()).as_posix()}"'
+
+    return re.sub(r'(<img\b[^>]*?\ssrc=")([^"]*)"', replace, html)
+
+
+def safe_svg(path: Path, file: str, line: int | None) -> None:
+    """Refuse an SVG with a DTD, entities or external references (billion laughs, XXE)."""
+    try:
+        defusedxml.ElementTree.parse(path, forbid_dtd=True)
+    except (defusedxml.DefusedXmlException, ParseError) as exc:
+        raise BookError(f"image {path.name} is not a safe SVG: {exc}", file, line,
+                        "save it without a DOCTYPE or entities (e.g. export as plain SVG)") from None
 
 
 def _scan(body: str, file: str, first_line: int) -> tuple[list[PageMarker], list[int]]:

@@ -16,14 +16,27 @@ from .errors import BookError
 from .model import Book, Chapter, Heading, Part, TocEntry
 from .sources import display_path, read_text
 
-PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+# templates/ and styles/ sit beside paiban/ in the source tree; an installed wheel
+# carries them inside the package (pyproject.toml maps them to paiban.templates, paiban.styles).
+_PACKAGE = Path(__file__).resolve().parent
+PACKAGE_ROOT = _PACKAGE if (_PACKAGE / "templates").is_dir() else _PACKAGE.parent
 EPUB_TYPES = {"introduction": "introduction", "chapter": "chapter", "appendix": "appendix"}
 ARIA_ROLES = {"introduction": "doc-introduction", "chapter": "doc-chapter", "appendix": "doc-appendix"}
 
 
 def resource_dirs(book: Book, kind: str) -> list[Path]:
-    """Where templates or styles are looked up, the book's own folder first."""
-    return [d for d in (book.root / kind, PACKAGE_ROOT / kind) if d.is_dir()]
+    """Where templates or styles are looked up, the book's own folder first.
+
+    A book's override that is a symbolic link out of the book folder is refused:
+    Jinja's loader would follow it and read any file on the machine.
+    """
+    own = book.root / kind
+    if own.is_dir():
+        for path in own.rglob("*"):
+            if not path.resolve().is_relative_to(book.root.resolve()):
+                raise BookError(f"{kind[:-1]} override points outside the book folder (to {path.resolve()})",
+                                display_path(path, book.root), None, "copy the file into the book folder instead")
+    return [d for d in (own, PACKAGE_ROOT / kind) if d.is_dir()]
 
 
 def spaced_title(title: str) -> str:
@@ -133,11 +146,6 @@ def nav_tree(book: Book, href_of: dict[str, str]) -> list[NavNode]:
 
 
 def chapter_body(chapter: Chapter) -> tuple[str, int | None]:
-    """The body without a leading page marker, and that marker's page: the chapter
-    template puts it before the chapter title, where the original page begins."""
-    html = chapter.html
-    first = chapter.markers[0] if chapter.markers else None
-    prefix = f'<div aria-label="{first.number}" class="pagebreak"' if first else None
-    if first and not first.inline and prefix and html.startswith(prefix):
-        return html[html.index("</div>") + len("</div>"):].lstrip("\n"), first.number
-    return html, None
+    """The body and the original page that begins with the chapter opening, which the
+    chapter template marks before the chapter title."""
+    return chapter.html, chapter.opening_page

@@ -35,7 +35,7 @@ def test_missing_required_field_names_the_field(tmp_path: Path) -> None:
     meta.write_text(meta.read_text("utf-8").replace("language: zh-CN\n", ""), "utf-8")
     result = run_cli("check", "--manuscript", str(book))
     assert result.returncode == 1
-    assert "book/book.yaml:1: M001 missing required field 'language'" in result.stdout
+    assert "book/book.yaml:1: M004 missing required field 'language'" in result.stdout
 
 
 def test_wrong_isbn_check_digit(tmp_path: Path) -> None:

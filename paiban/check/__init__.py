@@ -2,21 +2,35 @@
 
 Every rule has a stable code whose letter names its family (M metadata, S structure,
 T Chinese text, R references, O outputs), a severity and a one-line hint. Rules are
-registered in :mod:`paiban.check.rules`; :func:`catalogue` lists them, and the README's
-rule table is generated from it.
+registered by the family modules that :mod:`paiban.check.rules` imports;
+:func:`catalogue` lists them, and docs/rules.md is generated from it
+(:mod:`paiban.check.docs`).
+
+Rules read only the model (:class:`~paiban.model.Book`). The rules marked ``outputs``
+are the exception: they read what a build left in the output folder, and run only
+when asked (``check --outputs``).
+
+A book silences a finding in book.yaml (``check: {ignore: [{code, file, line}]}``)
+or with a comment on the line before it in a chapter (``<!-- paiban: ignore T003 -->``).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ..errors import BookError, BookErrors
 from ..model import Book
+from ..sources import display_path
 
 SEVERITIES = ("error", "warning", "info")
+FAMILIES = {"M": "Metadata", "S": "Structure", "T": "Chinese text", "R": "References", "O": "Outputs"}
+# Where a rule found something: file as reports name it, line, column, message.
+Place = Iterator[tuple[str, int | None, int | None, str]]
+INLINE_IGNORE = re.compile(r"<!--\s*paiban:\s*ignore\s+([A-Z0-9 ,]+?)\s*-->")
 
 
 @dataclass(frozen=True)
@@ -35,50 +49,129 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class Outputs:
+    """What a build left in the output folder, for the rules that read it."""
+
+    folder: Path
+    epub: Path | None
+    pdf: Path | None
+
+    @classmethod
+    def of(cls, book: Book, folder: Path) -> Outputs:
+        def found(suffix: str) -> Path | None:
+            path = folder / f"{book.isbn_digits}{suffix}"
+            return path if path.is_file() else None
+
+        return cls(folder, found(".epub"), found(".pdf"))
+
+
+@dataclass(frozen=True)
 class Rule:
     code: str
     severity: str
     summary: str
     hint: str
-    run: Callable[[Book], Iterator[tuple[str, int | None, int | None, str]]]
+    run: Callable[..., Place]
+    outputs: bool = False  # reads the built outputs: run(book, outputs)
+
+    @property
+    def family(self) -> str:
+        return FAMILIES[self.code[0]]
 
 
 RULES: dict[str, Rule] = {}
 
 
-def rule(code: str, severity: str, summary: str, hint: str) -> Callable[..., object]:
+def rule(code: str, severity: str, summary: str, hint: str, outputs: bool = False) -> Callable[..., object]:
     """Register a rule; it yields (file, line, col, message) for each place it finds."""
-    assert severity in SEVERITIES and code not in RULES
+    assert severity in SEVERITIES and code not in RULES and code[0] in FAMILIES
 
-    def register(fn: Callable[[Book], Iterator[tuple[str, int | None, int | None, str]]]) -> object:
-        RULES[code] = Rule(code, severity, summary, hint, fn)
+    def register(fn: Callable[..., Place]) -> object:
+        RULES[code] = Rule(code, severity, summary, hint, fn, outputs)
         return fn
 
     return register
 
 
-# Codes for the faults the reader itself refuses (the book cannot be read at all).
-READ_ERROR = Rule("M001", "error", "book.yaml or a chapter file cannot be read",
-                  "fix the file at the line named", lambda book: iter(()))
+def _no_places(book: Book) -> Place:
+    return iter(())
+
+
+# Faults the reader itself refuses (the book cannot be read at all), split in two codes.
+READ_ERROR = Rule("M001", "error", "book.yaml or a chapter file cannot be read (YAML syntax, UTF-8, a file "
+                  "missing, page marker order…)", "fix the file at the line named", _no_places)
+SCHEMA_ERROR = Rule("M004", "error", "book.yaml breaks the schema: a required field is missing, or a value "
+                    "has the wrong type or form", "fix the field at the line named; the README lists the fields",
+                    _no_places)
 
 
 def catalogue() -> list[Rule]:
     from . import rules  # noqa: F401  (registers the rules)
 
-    return [READ_ERROR, *sorted(RULES.values(), key=lambda r: r.code)]
+    return sorted([READ_ERROR, SCHEMA_ERROR, *RULES.values()], key=lambda r: r.code)
+
+
+def _findings(r: Rule, places: Iterable[tuple[str, int | None, int | None, str]]) -> list[Finding]:
+    return [Finding(r.code, r.severity, file, line, col, message, r.hint) for file, line, col, message in places]
+
+
+def silenced(book: Book) -> Callable[[Finding], bool]:
+    """Whether the book has asked for a finding to be left out (book.yaml or an inline comment)."""
+    configured = [(i.code, display_path(book.root / i.file, book.root) if i.file else None, i.line)
+                  for i in book.check_ignores]
+    inline: set[tuple[str, str, int]] = set()
+    for chapter in book.chapters:
+        for offset, text in enumerate(chapter.body.split("\n")):
+            for m in INLINE_IGNORE.finditer(text):
+                line = chapter.body_line + offset
+                only_comment = text.strip() == m.group(0)
+                for code in re.split(r"[ ,]+", m.group(1).strip()):
+                    inline.add((code, chapter.source, line + 1 if only_comment else line))
+
+    def test(f: Finding) -> bool:
+        if (f.code, f.file, f.line) in inline:
+            return True
+        return any(code == f.code and file in (None, f.file) and line in (None, f.line)
+                   for code, file, line in configured)
+
+    return test
+
+
+def _order(book: Book, findings: list[Finding]) -> list[Finding]:
+    quiet = silenced(book)
+    kept = [f for f in findings if not quiet(f)]
+    return sorted(kept, key=lambda f: (f.file, f.line or 0, f.col or 0, f.code))
 
 
 def run_rules(book: Book) -> list[Finding]:
-    findings = []
-    for r in catalogue()[1:]:
-        for file, line, col, message in r.run(book):
-            findings.append(Finding(r.code, r.severity, file, line, col, message, r.hint))
-    return findings
+    """Every rule that reads the model only, minus what the book silences, in file order."""
+    findings = [f for r in catalogue() if not r.outputs for f in _findings(r, r.run(book))]
+    return _order(book, findings)
 
 
-def read_errors(error: BookError) -> list[Finding]:
+def run_output_rules(book: Book, outputs: Outputs) -> list[Finding]:
+    """The rules that read the built EPUB and PDF."""
+    findings = [f for r in catalogue() if r.outputs for f in _findings(r, r.run(book, outputs))]
+    return _order(book, findings)
+
+
+def read_errors(error: BookError, root: Path) -> list[Finding]:
+    """The reader's refusal as findings: M004 for schema errors in book.yaml, M001 otherwise."""
+    from ..metadata import load_yaml, schema_errors
+    from ..reader import BOOK_FILE
+
     errors = error.errors if isinstance(error, BookErrors) else [error]
-    return [Finding(READ_ERROR.code, "error", e.file or "", e.line, None, e.message, e.hint) for e in errors]
+    schema: set[tuple[str | None, int | None, str]] = set()
+    meta = root.resolve() / BOOK_FILE
+    if meta.is_file():
+        try:
+            data = load_yaml(meta, root.resolve())
+        except BookError:
+            data = None
+        if data is not None:
+            schema = {(e.file, e.line, e.message) for e in schema_errors(data, display_path(meta, root.resolve()))}
+    return [Finding((SCHEMA_ERROR if (e.file, e.line, e.message) in schema else READ_ERROR).code, "error",
+                    e.file or "", e.line, None, e.message, e.hint) for e in errors]
 
 
 def check_book(root: Path) -> tuple[Book | None, list[Finding]]:
@@ -88,8 +181,21 @@ def check_book(root: Path) -> tuple[Book | None, list[Finding]]:
     try:
         book = read_book(root)
     except BookError as exc:
-        return None, read_errors(exc)
+        return None, read_errors(exc, root)
     return book, run_rules(book)
+
+
+def check_all(root: Path, out: Path | None = None, outputs: bool = False) -> tuple[Book | None, list[Finding]]:
+    """What ``check`` reports: the book's rules, then with ``outputs`` those that read what
+    a build left in ``out``. Only when asked: a PDF left from another version of the book
+    (or another book of the same ISBN) would give false findings."""
+    book, findings = check_book(root)
+    if book is not None and outputs and out is not None:
+        built = Outputs.of(book, out)
+        if built.epub is None and built.pdf is None:
+            raise BookError(f"nothing built for this book in {out}", str(out), None, "build it first: python build.py")
+        findings = findings + run_output_rules(book, built)
+    return book, findings
 
 
 def format_plain(findings: list[Finding], hints: bool = True) -> str:

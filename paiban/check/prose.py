@@ -1,0 +1,145 @@
+"""The prose of a chapter source with Markdown taken out, each character keeping its place.
+
+The text rules look at what a reader reads (no ``#``, ``**``, link targets, footnote
+labels or page markers) but must report the line and column of the source. A
+:class:`ProseLine` holds a source line's prose and, for each of its characters, the
+1-based column it came from; inline page markers leave a break behind, so that a
+character doubled across an original page boundary can still be seen.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+
+from ..markup import MARKER
+from ..model import Chapter
+from ..reader import ATX_HEADING, FENCE
+
+HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+# Full-width punctuation and the marks GB/T 15834 sets in Chinese text.
+CJK_PUNCT = "\u3001-\u3003\u3008-\u3011\u3014-\u301f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65“”‘’—…·"
+
+_INLINE = re.compile(
+    r"(?P<marker>" + MARKER.pattern + r")"
+    r"|(?P<comment><!--.*?(?:-->|$))"
+    r"|(?P<code>(`+).*?\5)"
+    r"|(?P<image>!\[[^\]]*\]\([^)]*\))"
+    r"|(?P<link>\[(?P<text>[^\]^][^\]]*)\]\([^)]*\))"
+    r"|(?P<footnote>\[\^[^\]\s]+\]:?)"
+    r"|(?P<attrs>\{[:#.][^}]*\})"
+    r"|(?P<tag></?[A-Za-z][^>]*>)"
+    r"|(?P<emphasis>\*+|__+)"
+    r"|\\(?P<escaped>[\\`*_{}\[\]()#+\-.!|])"
+)
+# What starts a line without being text: a heading's #, quotation marks >, a list item's marker, indentation.
+_PREFIX = re.compile(r"#{1,6}[ \t]+|[ \t]*(?:>[ \t]?)*(?:(?:[-*+]|\d+[.)])[ \t]+)?[ \t]*")
+_CLOSING_HASHES = re.compile(r"[ \t]+#+[ \t]*$")
+_NEW_BLOCK = re.compile(r"^[ \t]*(?:[-*+][ \t]|\d+[.)][ \t]|\||\[\^[^\]]+\]:|>)")
+
+
+@dataclass(frozen=True)
+class ProseLine:
+    line: int
+    text: str  # the prose of the line, Markdown taken out
+    cols: tuple[int, ...]  # 1-based source column of each character of ``text``
+    heading: bool
+    breaks: tuple[tuple[int, int, int], ...]  # (index in text, page number, column) of inline page markers
+    new_block: bool  # starts a list item, table row, quotation or footnote: never continues a paragraph
+
+    def col(self, index: int) -> int:
+        if index < len(self.cols):
+            return self.cols[index]
+        return self.cols[-1] + 1 if self.cols else 1
+
+
+def _prose(line: int, source: str) -> ProseLine:
+    heading = bool(ATX_HEADING.match(source))
+    if heading:
+        source = _CLOSING_HASHES.sub("", source)
+    prefix = _PREFIX.match(source)
+    start = prefix.end() if prefix else 0
+    text: list[str] = []
+    cols: list[int] = []
+    breaks: list[tuple[int, int, int]] = []
+    pos = start
+    for m in _INLINE.finditer(source, start):
+        for i in range(pos, m.start()):
+            text.append(source[i])
+            cols.append(i + 1)
+        pos = m.end()
+        if m.group("marker"):
+            breaks.append((len(text), int(m.group(2)), m.start() + 1))
+        elif m.group("text") is not None:
+            for i in range(m.start("text"), m.end("text")):
+                text.append(source[i])
+                cols.append(i + 1)
+        elif m.group("escaped"):
+            text.append(m.group("escaped"))
+            cols.append(m.start("escaped") + 1)
+    for i in range(pos, len(source)):
+        text.append(source[i])
+        cols.append(i + 1)
+    while text and text[-1] in " \t":
+        text.pop()
+        cols.pop()
+    return ProseLine(line, "".join(text), tuple(cols), heading, tuple(breaks), bool(_NEW_BLOCK.match(source)))
+
+
+@cache
+def prose_lines(chapter: Chapter) -> tuple[ProseLine | None, ...]:
+    """One entry per source line of the body: its prose, or None where no prose is
+    (blank lines, fences and code, comments, page markers alone on their line)."""
+    lines: list[ProseLine | None] = []
+    fenced = in_comment = False
+    for offset, source in enumerate(chapter.body.split("\n")):
+        number = chapter.body_line + offset
+        if FENCE.match(source):
+            fenced = not fenced
+            lines.append(None)
+            continue
+        if fenced:
+            lines.append(None)
+            continue
+        if in_comment:
+            end = source.find("-->")
+            if end < 0:
+                lines.append(None)
+                continue
+            in_comment = False
+            source = " " * (end + 3) + source[end + 3:]
+        opened = source.rfind("<!--")
+        if opened >= 0 and source.find("-->", opened) < 0:
+            in_comment = True
+            source = source[:opened]
+        stripped = source.strip()
+        if not stripped or MARKER.fullmatch(stripped) or re.fullmatch(r"(<!--.*?-->\s*)+", stripped):
+            lines.append(None)
+            continue
+        lines.append(_prose(number, source))
+    return tuple(lines)
+
+
+def paragraphs(chapter: Chapter) -> Iterator[list[ProseLine]]:
+    """Runs of prose lines that Markdown joins into one paragraph (a heading is one alone)."""
+    current: list[ProseLine] = []
+    for p in prose_lines(chapter):
+        if p is None or p.heading or p.new_block:
+            if current:
+                yield current
+            current = [p] if p is not None and not p.heading else []
+            if p is not None and p.heading:
+                yield [p]
+            continue
+        current.append(p)
+    if current:
+        yield current
+
+
+def is_han(ch: str) -> bool:
+    return bool(ch) and _HAN_RE.fullmatch(ch) is not None
+
+
+_HAN_RE = re.compile(f"[{HAN}]")

@@ -1,0 +1,91 @@
+"""Raw HTML in Markdown is cleaned before it can reach the EPUB or the PDF.
+
+Markdown passes raw HTML through, and a manuscript may come from outside: scripts,
+event-handler attributes, ``javascript:`` URLs, iframes, forms and objects must never
+reach a reading system or the PDF renderer. nh3 (the Ammonia sanitizer) removes
+everything not on the allowlist below; :func:`clean` also says what it removed, so
+the author learns why something vanished.
+"""
+
+from __future__ import annotations
+
+import html as html_lib
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+import lxml.etree
+import lxml.html
+import nh3
+
+TAGS = {
+    "p", "div", "span", "section", "aside", "header", "footer", "nav", "figure", "figcaption",
+    "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "code", "hr", "br",
+    "ul", "ol", "li", "dl", "dt", "dd", "table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption",
+    "colgroup", "col", "a", "img", "em", "strong", "b", "i", "u", "s", "del", "ins", "mark", "small",
+    "sub", "sup", "abbr", "cite", "q", "dfn", "kbd", "samp", "var", "time", "ruby", "rt", "rp", "bdi", "bdo",
+}
+GENERIC = {"id", "class", "title", "lang", "dir", "role", "epub:type", "aria-label", "aria-labelledby",
+           "aria-describedby", "aria-hidden"}
+ATTRIBUTES = {
+    "*": GENERIC,
+    "a": {"href"},
+    "img": {"src", "alt", "width", "height"},
+    "td": {"colspan", "rowspan", "style"},
+    "th": {"colspan", "rowspan", "scope", "style"},
+    "ol": {"start", "type"},
+    "time": {"datetime"},
+    "q": {"cite"},
+    "blockquote": {"cite"},
+}
+VOID = {"br", "hr", "img", "col", "wbr"}
+# Links may point to the web (they are not followed by a build). ``file`` and ``data``
+# pass here only so that the reader can refuse them with a message of its own
+# (paiban.reader._confine_urls) instead of their silently vanishing.
+URL_SCHEMES = {"http", "https", "mailto", "file", "data"}
+
+
+@dataclass(frozen=True)
+class Removal:
+    what: str  # "<script>", "onclick=" or "javascript: URL"
+    count: int
+
+
+def _inventory(html: str) -> Counter[str]:
+    root = lxml.html.fragment_fromstring(html, create_parent="div")
+    seen: Counter[str] = Counter()
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        seen[f"<{el.tag}>"] += 1
+        for name, value in el.attrib.items():
+            if name.lower().startswith("on"):
+                seen[f"{name}="] += 1
+            if re.match(r"\s*(javascript|vbscript|data):", value, re.I):
+                seen[f"{value.split(':', 1)[0].strip().lower()}: URL"] += 1
+    return seen
+
+
+def clean(html: str) -> tuple[str, list[Removal]]:  # noqa: A002
+    """The sanitized XHTML and what was removed from it."""
+    if not html.strip():
+        return html, []
+    cleaned = nh3.clean(html, tags=TAGS, attributes=ATTRIBUTES, url_schemes=URL_SCHEMES, link_rel=None,
+                        strip_comments=True)
+    before, after = _inventory(html), _inventory(cleaned) if cleaned.strip() else Counter()
+    removed = [Removal(what, n - after[what]) for what, n in sorted(before.items()) if n > after[what]]
+    return to_xhtml(cleaned), removed
+
+
+def to_xhtml(html: str) -> str:
+    """Serialize an HTML fragment as XHTML (``<br/>``, escaped text), as EPUB requires."""
+    if not html.strip():
+        return html
+    root = lxml.html.fragment_fromstring(html, create_parent="div")
+    for el in root.iter():
+        # <span/> is well-formed XML but an unclosed start tag to an HTML parser (the PDF's).
+        if isinstance(el.tag, str) and el.tag not in VOID and el.text is None and len(el) == 0:
+            el.text = ""
+    parts = [lxml.etree.tostring(child, encoding="unicode", method="xml") for child in root]
+    lead = root.text or ""
+    return html_lib.escape(lead, quote=False) + "".join(parts)

@@ -1,0 +1,104 @@
+"""Property-based tests: arbitrary text and metadata never crash the reader or the builders.
+
+The only exception allowed out of paiban is its own BookError, and an EPUB built from
+any text that reads must be well-formed XHTML throughout and pass EPUBCheck.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import zipfile
+from pathlib import Path
+
+import lxml.etree as etree
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import ROOT, epubcheck
+from paiban.epub import build_epub
+from paiban.errors import BookError
+from paiban.reader import read_book
+
+MINIMAL = ROOT / "tests" / "fixtures" / "minimal"
+FRONT = "---\ntitle: 第一章\nkind: chapter\n---\n"
+# Text made of what manuscripts are made of: CJK, ASCII, Markdown and HTML punctuation,
+# markers, newlines, and anything else Unicode has.
+PIECES = st.sampled_from(["群众", "路线", "。", "，", "“", "”", "《", "》", "#", "## ", "*", "_", "`", "```", "[", "]",
+                          "(", ")", "!", "<", ">", "&", "&amp;", "<b>", "</b>", "<script>", "{{page 3}}", "{{page",
+                          "}}", "{#x}", "[^1]", "[^1]: 注", "|", "-", " ", "\n", "\n\n", "\t", "\\", "\r\n", "\x00",
+                          "\ufeff", "\u200b", "𠀀", "😀"])
+TEXT = st.lists(st.one_of(PIECES, st.text(max_size=5)), max_size=60).map("".join)
+SETTINGS = settings(deadline=None, max_examples=60, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+
+
+def book_with(body: str, meta_edit: tuple[str, str] | None = None) -> Path:
+    folder = Path(tempfile.mkdtemp(prefix="paiban-prop-")) / "book"
+    shutil.copytree(MINIMAL, folder)
+    (folder / "chapters" / "01.md").write_text(FRONT + body, "utf-8", errors="surrogatepass")
+    if meta_edit:
+        meta = folder / "book.yaml"
+        meta.write_text(meta.read_text("utf-8").replace(*meta_edit), "utf-8", errors="surrogatepass")
+    return folder
+
+
+@SETTINGS
+@given(TEXT)
+def test_any_chapter_text_reads_or_gives_a_book_error(body: str) -> None:
+    folder = book_with(body)
+    try:
+        read_book(folder)
+    except BookError as exc:
+        assert str(exc)
+    finally:
+        shutil.rmtree(folder.parent)
+
+
+VALUES = st.one_of(st.text(max_size=30), st.integers(), st.floats(allow_nan=True), st.booleans(), st.none(),
+                   st.lists(st.text(max_size=5), max_size=3))
+
+
+@SETTINGS
+@given(st.sampled_from(["title", "language", "date", "isbn", "contributors", "publisher", "contents", "layout"]),
+       VALUES)
+def test_any_metadata_value_reads_or_gives_a_book_error(field: str, value: object) -> None:
+    import json
+
+    folder = book_with("正文。\n")
+    meta = folder / "book.yaml"
+    meta.write_text(meta.read_text("utf-8") + f"\n{field}: {json.dumps(value, ensure_ascii=False)}\n", "utf-8")
+    try:
+        read_book(folder)
+    except BookError as exc:
+        assert str(exc)
+    finally:
+        shutil.rmtree(folder.parent)
+
+
+BUILT: list[Path] = []
+
+
+@settings(deadline=None, max_examples=8, suppress_health_check=[HealthCheck.too_slow])
+@given(TEXT)
+def test_epub_of_any_text_that_reads_is_well_formed(body: str) -> None:
+    folder = book_with(body)
+    try:
+        book = read_book(folder)
+    except BookError:
+        shutil.rmtree(folder.parent)
+        return
+    target = Path(tempfile.mkdtemp(prefix="paiban-prop-out-")) / f"{len(BUILT)}.epub"
+    build_epub(book, target)
+    with zipfile.ZipFile(target) as z:
+        for name in z.namelist():
+            if name.endswith((".xhtml", ".opf", ".ncx")):
+                etree.fromstring(z.read(name), etree.XMLParser(resolve_entities=False, no_network=True))
+    BUILT.append(target)
+    shutil.rmtree(folder.parent)
+
+
+def test_those_epubs_pass_epubcheck() -> None:
+    assert BUILT, "the property above built no EPUB"
+    for path, report in epubcheck(*BUILT[-3:]).items():
+        messages = [f"{m['ID']}: {m['message']}" for m in report["messages"] if m["severity"] in ("FATAL", "ERROR")]
+        assert not messages, (path, messages)
