@@ -43,13 +43,15 @@ def parser() -> argparse.ArgumentParser:
             c.add_argument("--outputs", action="store_true",
                            help="also check what a build left in --out: EPUBCheck, the PDF's fonts and glyphs")
         else:
-            c.add_argument("--reflow", action="store_true",
+            # default=SUPPRESS: a flag given before the command (build.py --reflow pdf)
+            # must not be reset by the command's own default.
+            c.add_argument("--reflow", action="store_true", default=argparse.SUPPRESS,
                            help="ignore the original page markers and let pages break naturally (PDF)")
             if name in ("all", "epub"):
-                c.add_argument("--embed-fonts", action="store_true",
+                c.add_argument("--embed-fonts", action="store_true", default=argparse.SUPPRESS,
                                help="embed the Noto CJK fonts in the EPUB, subset to the book's characters")
             if name in ("all", "pdf"):
-                c.add_argument("--print", dest="press", action="store_true",
+                c.add_argument("--print", dest="press", action="store_true", default=argparse.SUPPRESS,
                                help="the printer's PDF (<isbn>-print.pdf): bleed, crop marks, PDF/X-4")
     workbench.add_commands(sub, _common)
     sub.add_parser("rules", help="print the catalogue of check rules (Markdown)",
@@ -91,6 +93,8 @@ def run_build(root: Path, out: Path, what: str, reflow: bool, embed_fonts: bool 
         book, findings = check_book(root)
         advance(len(findings))
     errors = [f for f in findings if f.severity == "error"]
+    for warning in (f for f in findings if f.severity == "warning"):
+        LOGGER.warning("%s", warning.plain())
     if errors or book is None:
         sys.stderr.write(format_plain(errors))
         print(f"not built: {len(errors)} errors (run check for the full report)", file=sys.stderr)
@@ -127,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
         if command == "rules":
             sys.stdout.write(rules_markdown())
             return 0
-        return run_build(root, out, command, args.reflow, getattr(args, "embed_fonts", False),
+        return run_build(root, out, command, getattr(args, "reflow", False), getattr(args, "embed_fonts", False),
                          getattr(args, "press", False))
     except BookError as exc:
         print(exc, file=sys.stderr)

@@ -28,6 +28,12 @@ ends of each layout. A gap next to a Latin word (``年`` | ``6``) can then only 
 half its share without spacing the word's own letters. Widening the advance of one
 cluster gives every gap exactly its share and leaves shaping alone.
 
+:func:`install` also wraps ``text_align`` (:func:`_text_align`): before aligning any
+line it gives the gaps between Han characters and Latin letters or digits up to a
+quarter em of the line's free width (clreq 3.2.2), by the same spreading; a line
+without free width keeps them tight. Negative letter-spacing at a line's end (the
+tightened lines of :func:`paiban.pdf.stray_tails`) is not counted against the margin.
+
 Line breaking is Pango's (UAX #14) and stays so. Measured on Noto Serif CJK SC: no
 line starts with 、，。：；！？ or a closing mark, none ends with an opening mark,
 "——" is never split (UAX #14 keeps two em dashes together; the font even draws

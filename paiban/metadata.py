@@ -19,7 +19,6 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError
 
 from .errors import BookError, BookErrors
-from .log import LOGGER
 from .sources import display_path, read_text
 
 
@@ -151,8 +150,9 @@ def unknown_fields(data: Any, file: str) -> Iterator[BookError]:
     yield from walk(data, schema(), [])
 
 
-def read_metadata(path: Path, root: Path) -> Any:
-    """Load and validate book.yaml; warn about unknown fields, raise on schema errors."""
+def read_metadata(path: Path, root: Path) -> tuple[Any, list[BookError]]:
+    """Load and validate book.yaml: raise on schema errors; return the data and the
+    unknown fields, which ``check`` reports as warnings (rule M011)."""
     file = display_path(path, root)
     data = load_yaml(path, root)
     errors = schema_errors(data, file)
@@ -160,6 +160,4 @@ def read_metadata(path: Path, root: Path) -> Any:
         raise errors[0]
     if errors:
         raise BookErrors(errors)
-    for warning in unknown_fields(data, file):
-        LOGGER.warning("%s", warning)
-    return data
+    return data, list(unknown_fields(data, file))

@@ -225,6 +225,7 @@ class Book:
     field_lines: tuple[tuple[str, int], ...] = ()  # ("cip.isbn", 37): where fields are in book.yaml
     files: tuple[str, ...] = ()  # every file of the book folder, relative to it, for the reference checks
     check_ignores: tuple[CheckIgnore, ...] = ()  # findings of check the book has decided to silence
+    unknown_fields: tuple[tuple[int | None, str, str | None], ...] = ()  # (line, message, hint) in book.yaml
 
     def line_of(self, field_path: str) -> int | None:
         """The book.yaml line of a field such as ``isbn`` or ``cip.isbn``."""

@@ -3,7 +3,10 @@
 It shares the fragment templates and ``base.css`` with the EPUB builder and differs
 where print differs: one document instead of one file per chapter, a printed TOC
 whose page numbers come from the layout, running heads and folios, and the original
-pagination (each ``{{page N}}`` marker starts a new page unless the book reflows).
+pagination (each ``{{page N}}`` marker starts a new page unless the book reflows),
+clreq punctuation compression (:mod:`paiban.punctuation`), a glyph check before
+layout (:mod:`paiban.glyphs`), the printer's edition (``press``: bleed, crop marks,
+PDF/X-4) and the printer's cover spread (:mod:`paiban.cover_spread`).
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ PT_PER_MM = 72 / 25.4
 MARKS_MM = 10
 # The most characters an original page's last line may hold to be pulled up into the
 # lines above it by tightening them (see stray_tails).
-MAX_STRAY = 3
+MAX_STRAY = 6
 
 
 def geometry_css(book: Book) -> str:

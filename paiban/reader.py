@@ -56,7 +56,7 @@ def read_book(root: Path) -> Book:
     if not meta_path.is_file():
         raise BookError(f"no {BOOK_FILE} in the book folder", display_path(root, root), None,
                         "create book.yaml with the book's metadata (see README)")
-    data = read_metadata(meta_path, root)
+    data, unknown = read_metadata(meta_path, root)
     meta_file = display_path(meta_path, root)
     contents = tuple(_part(p, data["contents"].lc.item(i)[0] + 1) for i, p in enumerate(data["contents"]))
     chapters = _chapters(root, contents, meta_file)
@@ -84,6 +84,7 @@ def read_book(root: Path) -> Book:
         reflow=reflow,
         meta_file=meta_file,
         field_lines=tuple(_field_lines(data)),
+        unknown_fields=tuple((u.line, u.message, u.hint) for u in unknown),
         files=_book_files(root),
         check_ignores=tuple(CheckIgnore(str(i["code"]), _opt(i, "file"), i.get("line"))
                             for i in (data.get("check") or {}).get("ignore") or ()),

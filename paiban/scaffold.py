@@ -2,8 +2,9 @@
 
 The template is a complete book that builds and passes ``check`` as it stands, so
 the first thing an author sees is a working EPUB and PDF, and every later fault is
-one they made. It has no ``{{page N}}`` markers: a new book has no original pages
-to keep (docs/manuscript.md explains them for reprints).
+one they made. It has no ``{{page N}}`` markers and sets ``layout: reflow: true``:
+a new book has no original pages to keep (docs/manuscript.md explains markers for
+reprints).
 """
 
 from __future__ import annotations

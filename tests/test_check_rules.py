@@ -61,7 +61,7 @@ DAMAGE: dict[str, Callable[[Path], None]] = {
     # A date EPUBCheck warns about.
     "O002": lambda out: rewrite_epub(next(out.glob("*.epub")), "EPUB/content.opf",
                                      lambda s: re.sub(r"<dc:date>[^<]*</dc:date>", "<dc:date>June 2013</dc:date>", s)),
-    "O003": lambda out: unembed_first_font(next(out.glob("*.pdf"))),
+    "O003": lambda out: unembed_first_font(next(p for p in out.glob("*.pdf") if p.stem.isdigit())),
 }
 
 

@@ -98,3 +98,13 @@ def test_docs_rules_md_is_what_the_code_generates() -> None:
         "docs/rules.md is stale: python build.py rules > docs/rules.md"
     assert run_cli("rules").stdout == rules_markdown()
     assert "docs/rules.md" in (ROOT / "README.md").read_text("utf-8")
+
+
+def test_a_chapter_without_page_markers_is_an_error(tmp_path: Path) -> None:
+    book = tmp_path / "book"
+    shutil.copytree(CASES / "clean" / "book", book)
+    chapter = book / "chapters" / "01.md"
+    chapter.write_text(chapter.read_text("utf-8").replace("{{page 1}}", "").replace("{{page 2}}", ""), "utf-8")
+    _, findings = check_book(book)
+    assert [(f.code, f.file, f.line, f.message) for f in findings] == [
+        ("S001", "book/chapters/01.md", 6, "the chapter has no page marker at all")]

@@ -153,3 +153,13 @@ def test_a_quarter_em_between_chinese_and_latin(body_lines) -> None:
     assert len(roomy) >= 10
     assert all(gap == pytest.approx(3, abs=0.05) for gap in roomy), roomy
     assert all(0 <= gap <= 3.05 for gap in tight), tight
+
+
+def test_no_justified_line_is_spread_loose(body_lines) -> None:
+    """Justification spreads a line by a little: the last line before a page break
+    holds a whole line's characters (tightened when ours held fewer), never a few
+    characters strewn over the measure."""
+    _, pages = body_lines
+    pitches = [(_han_pitch(line), line.text) for lines in pages for line in lines
+               if not line.last_of_paragraph and not line.is_heading]
+    assert [(p, t) for p, t in pitches if p > 12 + 1.2] == []

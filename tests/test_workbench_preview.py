@@ -149,7 +149,7 @@ def test_edit_shows_in_browser_without_reload(watched, browser: Chromium) -> Non
     browser.navigate(url)
     wait_for("the preview to show build 1", lambda: browser.evaluate(
         "window.paibanPreview && window.paibanPreview.built === 1 && "
-        "document.getElementById('reading').contentDocument.body.textContent.length > 1000"))
+        "(document.getElementById('reading').contentDocument?.body?.textContent ?? '').length > 1000"))
     pages = browser.evaluate("document.querySelectorAll('#pages img').length")
     assert pages == json.loads(get(url + "state.json"))["pages"] >= 10
     # Kept only as long as the page is not reloaded.
@@ -162,7 +162,7 @@ def test_edit_shows_in_browser_without_reload(watched, browser: Chromium) -> Non
     chapter.write_text(text.replace("在长期斗争和建设", "在实时预览测试中"), "utf-8")
 
     wait_for("the edit in the reading view", lambda: browser.evaluate(
-        "document.getElementById('reading').contentDocument.body.textContent.includes('在实时预览测试中')"))
+        "(document.getElementById('reading').contentDocument?.body?.textContent ?? '').includes('在实时预览测试中')"))
     state = browser.evaluate(
         "({kept: window.sameDocument, built: window.paibanPreview.built, applied: window.paibanPreview.applied,"
         " src: document.querySelector('#pdf-5 img').src})")
@@ -186,7 +186,7 @@ def test_edit_shows_in_browser_without_reload(watched, browser: Chromium) -> Non
     state = browser.evaluate(
         "({kept: window.sameDocument, built: window.paibanPreview.built,"
         " pages: document.querySelectorAll('#pages img').length,"
-        " text: document.getElementById('reading').contentDocument.body.textContent})")
+        " text: document.getElementById('reading').contentDocument?.body?.textContent})")
     assert state["kept"] == "kept" and state["built"] == 2 and state["pages"] == pages
     assert "在实时预览测试中" in state["text"]
     assert get(url + "page/5.png") == after

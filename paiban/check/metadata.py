@@ -233,3 +233,10 @@ def title_pinyin(book: Book) -> Place:
     elif book.title_pinyin != book.title_pinyin.upper():
         yield book.meta_file, book.line_of("title_pinyin"), None, \
             f"title_pinyin {book.title_pinyin} is not in capitals as covers print it"
+
+
+@rule("M011", "warning", "book.yaml has a field paiban does not know",
+      "fix its spelling (the closest known name is given) or remove it")
+def unknown_field(book: Book) -> Place:
+    for line, message, hint in book.unknown_fields:
+        yield book.meta_file, line, None, f"{message}" + (f"; {hint}" if hint else "")

@@ -72,6 +72,8 @@ def sibling_groups(chapter: Chapter) -> Iterator[list[tuple[Heading, Numbering]]
 def page_gaps(book: Book) -> Place:
     previous = None
     for chapter in book.chapters:
+        if not chapter.markers and not book.reflow:
+            yield chapter.source, chapter.body_line, None, "the chapter has no page marker at all"
         for m in chapter.markers:
             if previous is not None and m.number != previous + 1:
                 missing = ", ".join(map(str, range(previous + 1, m.number)))
