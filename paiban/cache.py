@@ -24,7 +24,7 @@ from .output import atomic_output
 from .render import resource_dirs
 
 CACHE_DIR = ".paiban-cache"
-KEEP = 8  # entries kept per output kind
+KEEP = 8  # builds whose outputs are kept
 
 
 def _files(folders: Iterable[Path]) -> Iterable[Path]:
@@ -50,28 +50,45 @@ def key(book: Book, kind: str, options: dict[str, object], extra: Iterable[Path]
     return h.hexdigest()
 
 
-def cached(out: Path, cache_key: str, target: Path, produce: Callable[[Path], object]) -> bool:
-    """Put the output for ``cache_key`` at ``target``: copied from the cache when there,
-    else made by ``produce(target)`` and stored. Returns True on a cache hit."""
-    folder = out / CACHE_DIR
-    entry = folder / f"{cache_key}{target.suffix}"
-    if entry.is_file():
-        with atomic_output(target) as tmp:
-            shutil.copyfile(entry, tmp)
-        os.utime(entry)
-        LOGGER.info("%s: unchanged, copied from the cache", target)
-        return True
-    produce(target)
-    folder.mkdir(parents=True, exist_ok=True)
-    with atomic_output(entry) as tmp:
-        shutil.copyfile(target, tmp)
-    _prune(folder, target.suffix)
-    return False
+def hit(out: Path, cache_key: str, targets: list[Path]) -> bool:
+    """Whether the cache holds every output of ``cache_key``."""
+    return all((out / CACHE_DIR / cache_key / t.name).is_file() for t in targets)
 
 
-def _prune(folder: Path, suffix: str) -> None:
-    entries = sorted(folder.glob(f"*{suffix}"), key=lambda p: p.stat().st_mtime, reverse=True)
-    for old in entries[KEEP:]:
-        old.unlink(missing_ok=True)
+def restore(out: Path, cache_key: str, targets: list[Path]) -> None:
+    """Copy the cached outputs of ``cache_key`` into place (atomically, like a build)."""
+    entry = out / CACHE_DIR / cache_key
+    for t in targets:
+        with atomic_output(t) as tmp:
+            shutil.copyfile(entry / t.name, tmp)
+    os.utime(entry)
+    LOGGER.info("%s: inputs unchanged, copied from the cache", ", ".join(t.name for t in targets))
 
 
+def store(out: Path, cache_key: str, targets: list[Path]) -> None:
+    """Keep freshly made outputs under their key."""
+    entry = out / CACHE_DIR / cache_key
+    for t in targets:
+        with atomic_output(entry / t.name) as tmp:
+            shutil.copyfile(t, tmp)
+    _prune(out / CACHE_DIR)
+
+
+def memo(out: Path, cache_key: str, name: str, produce: Callable[[], bytes]) -> bytes:
+    """An intermediate result (e.g. the EPUB's cover image) by content, made once."""
+    path = out / CACHE_DIR / cache_key / name
+    if path.is_file():
+        os.utime(path.parent)
+        return path.read_bytes()
+    data = produce()
+    with atomic_output(path) as tmp:
+        tmp.write_bytes(data)
+    _prune(out / CACHE_DIR)
+    return data
+
+
+def _prune(folder: Path) -> None:
+    """Keep the most recently used entries only."""
+    entries = sorted((p for p in folder.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in entries[KEEP * 3:]:
+        shutil.rmtree(old, ignore_errors=True)

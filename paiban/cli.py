@@ -86,8 +86,7 @@ def run_build(root: Path, out: Path, what: str, reflow: bool, embed_fonts: bool 
               press: bool = False) -> int:
     from dataclasses import replace
 
-    from .epub import build_epub
-    from .pdf import build_pdf
+    from . import builder
 
     with progress.phase("checking the manuscript", unit="findings") as advance:
         book, findings = check_book(root)
@@ -101,15 +100,8 @@ def run_build(root: Path, out: Path, what: str, reflow: bool, embed_fonts: bool 
         return 1
     if reflow:
         book = replace(book, reflow=True)
-    name = book.isbn_digits
-    if what in ("all", "epub"):
-        with progress.phase("building the EPUB", total=len(book.chapters), unit="chapters") as advance:
-            print(build_epub(book, out / f"{name}.epub", embed_fonts=embed_fonts))
-            advance(len(book.chapters))
-    if what in ("all", "pdf"):
-        with progress.phase("building the PDF") as advance, progress.counting_layout(advance):
-            print(build_pdf(book, out / f"{name}{'-print' if press else ''}.pdf", press=press))
-            print(out / f"{name}-cover.pdf")
+    for path in builder.build(book, out, what, builder.Options(embed_fonts=embed_fonts, press=press)):
+        print(path)
     return 0
 
 

@@ -39,7 +39,6 @@ from .fonts import embed, font_face_css, license_text
 from .log import LOGGER
 from .model import Book
 from .output import atomic_output
-from .pdf import cover_pdf
 from .render import chapter_body, environment, nav_tree, render_template, spaced_title, stylesheet
 
 STYLES = ("base.css", "epub.css")
@@ -93,8 +92,25 @@ class _Writer(epub.EpubWriter):
         return self.ncx
 
 
-def cover_image(book: Book) -> bytes:
-    """The printed cover rendered to a JPEG, 1600 pixels high."""
+def cover_image(book: Book, out: Path) -> bytes:
+    """The printed cover rendered to a JPEG, 1600 pixels high.
+
+    Laying the cover out needs WeasyPrint; the image is kept in the output folder's
+    cache under a key of everything but the chapters, so an EPUB rebuilt after a text
+    change neither imports nor runs the layout engine.
+    """
+    from dataclasses import replace
+
+    from . import cache
+    from .builder import font_files
+
+    key = cache.key(replace(book, chapters=(), contents=(), files=()), "cover-image", {}, font_files())
+    return cache.memo(out, key, "cover.jpg", lambda: _render_cover(book))
+
+
+def _render_cover(book: Book) -> bytes:
+    from .pdf import cover_pdf
+
     pdf = pypdfium2.PdfDocument(cover_pdf(book))
     page = pdf[0]
     scale = 1600 / page.get_height()
@@ -190,7 +206,7 @@ def build_epub(book: Book, target: Path, embed_fonts: bool = False) -> Path:
     pkg.add_metadata(None, "meta", accessibility_summary(book), {"property": "schema:accessibilitySummary"})
 
     cover = epub.EpubImage(uid="cover-image", file_name="images/cover.jpg", media_type="image/jpeg",
-                           content=cover_image(book))
+                           content=cover_image(book, target.parent))
     cover.properties = ["cover-image"]
     pkg.add_item(cover)
     if embed_fonts:

@@ -26,6 +26,10 @@ class BookError(Exception):
         self.line = line
         self.hint = hint
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Keep file, line and hint when the error crosses a process boundary (paiban.builder).
+        return (type(self), (self.message, self.file, self.line, self.hint))
+
     def location(self) -> str:
         """``file:line`` (or just ``file``, or nothing) for the start of a report line."""
         if self.file is None:
@@ -44,6 +48,9 @@ class BookErrors(BookError):
     def __init__(self, errors: list[BookError]) -> None:
         super().__init__("; ".join(str(e) for e in errors))
         self.errors = errors
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (type(self), (self.errors,))
 
     def __str__(self) -> str:
         return "\n".join(str(e) for e in self.errors)

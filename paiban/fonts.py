@@ -21,7 +21,6 @@ otherwise a pure function of the font and the text, so builds stay byte-identica
 from __future__ import annotations
 
 import io
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,7 +28,7 @@ import lxml.etree as etree
 from fontTools import subset
 from fontTools.ttLib import TTFont
 
-from .errors import BookError
+from . import fontconfig
 
 LICENSE = Path(__file__).resolve().parent / "resources" / "fonts" / "OFL-1.1.txt"
 XHTML = "http://www.w3.org/1999/xhtml"
@@ -67,17 +66,8 @@ class EmbeddedFont:
 
 def locate(face: Face) -> tuple[Path, int]:
     """The font file and its index in a collection (.ttc), through fontconfig."""
-    try:
-        out = subprocess.run(["fc-match", "-f", "%{family}\n%{file}\n%{index}", f"{face.family}:style={face.style}"],
-                             capture_output=True, text=True, check=True, timeout=30).stdout
-    except (OSError, subprocess.SubprocessError) as exc:
-        raise BookError(f"cannot look up fonts with fc-match: {exc}", "--embed-fonts", None,
-                        "install fontconfig (setup.sh does)") from None
-    families, file, index = (out.split("\n") + ["", "", ""])[:3]
-    if face.family not in families.split(","):
-        raise BookError(f"font {face.family} {face.style} is not installed (fc-match gives {families})",
-                        "--embed-fonts", None, "install fonts-noto-cjk (setup.sh does)")
-    return Path(file), int(index or 0)
+    found = fontconfig.require(face.family, face.style)
+    return found.file, found.index
 
 
 def characters(documents: list[str], face: Face) -> str:

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import functools
 import re
-import shutil
-import subprocess
 import unicodedata
 
 import lxml.html
 from fontTools.ttLib import TTFont
 
+from . import fontconfig
+from .fonts import FACES
 from .errors import BookError, BookErrors
 from .model import Book
 from .sources import read_text
@@ -46,15 +46,10 @@ def families(css: str) -> list[str]:
     return names
 
 
-@functools.cache
 def font_file(family: str) -> tuple[str, int]:
     """The font file and face index fontconfig gives for ``family``."""
-    if shutil.which("fc-match") is None:
-        raise BookError("fc-match (fontconfig) not found", None, None, "install fontconfig (setup.sh does)")
-    result = subprocess.run(["fc-match", "-f", "%{file}\n%{index}", family],
-                            capture_output=True, text=True, check=True, timeout=30)
-    path, index = result.stdout.split("\n")[:2]
-    return path, int(index or 0)
+    found = fontconfig.match(family)
+    return str(found.file), found.index
 
 
 @functools.cache
@@ -83,6 +78,10 @@ def _drawn(char: str) -> bool:
 
 def check_glyphs(book: Book, html: str, css: str) -> None:
     """Raise one error per character of ``html``'s text that no font of ``css`` has."""
+    named = families(css)
+    for face in FACES:  # fontconfig would silently substitute a font that is not installed
+        if face.family in named:
+            fontconfig.require(face.family, face.style)
     have = covered(css)
     missing = sorted({c for c in printed_text(html) if _drawn(c) and ord(c) not in have})
     if missing:

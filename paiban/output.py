@@ -43,10 +43,14 @@ def atomic_output(target: Path) -> Iterator[Path]:
     """Yield a temporary path; on success it replaces ``target``, on any failure it is removed."""
     target.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_parts(target.parent)
+    # Ctrl-C or SIGTERM between creating the file and entering ``try`` would leave it
+    # behind: hold them off until the cleanup below is armed.
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
     fd, name = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=".part", dir=target.parent)
     os.close(fd)
     tmp = Path(name)
     try:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
         yield tmp
         os.chmod(tmp, 0o644)
         os.replace(tmp, target)

@@ -263,6 +263,17 @@ def test_two_builds_at_once_do_not_corrupt_each_other(tmp_path: Path) -> None:
     assert list(out.glob(".*.part")) == []
 
 
-def test_sigterm_is_reported_without_traceback(tmp_path: Path) -> None:
-    assert signal.getsignal(signal.SIGTERM) is not None
-    assert os.name == "posix"
+
+
+def test_missing_font_is_an_error_not_a_substitute(tmp_path: Path) -> None:
+    conf = tmp_path / "fonts.conf"
+    conf.write_text('<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig>'
+                    f"<dir>/usr/share/fonts/truetype/dejavu</dir><cachedir>{tmp_path / 'fc'}</cachedir>"
+                    "</fontconfig>", "utf-8")
+    result = subprocess.run([sys.executable, str(ROOT / "build.py"), "pdf", "--manuscript", str(MINIMAL),
+                             "--out", str(tmp_path / "out")], cwd=ROOT, capture_output=True, text=True,
+                            env={**os.environ, "FONTCONFIG_FILE": str(conf)}, timeout=300)
+    assert result.returncode == 1, result.stderr
+    assert "font Noto Serif CJK SC Regular is not installed" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "out" / "9787515004662.pdf").exists()

@@ -10,11 +10,16 @@ size, 印张 against the page count, and the cover's pinyin against the title.
 from __future__ import annotations
 
 import math
+import os
 import re
 from functools import cache
 
 import isbnlib
-from pypinyin import Style, lazy_pinyin, pinyin
+
+# Every reading of each single character is tried (_readings); the phrase dictionary
+# would only pick one, and loading it costs a third of a second on every check.
+os.environ.setdefault("PYPINYIN_NO_PHRASES", "true")
+from pypinyin import Style, lazy_pinyin, pinyin  # noqa: E402
 
 from ..model import Book
 from . import Outputs, Place, rule
