@@ -7,6 +7,7 @@ import os
 import pty
 import re
 import select
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -159,8 +160,11 @@ def test_tool_paiban_in_pyproject_sets_the_folders(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_wheel_installs_and_builds_outside_the_repository(tmp_path: Path) -> None:
     """The wheel carries templates/, styles/ and the new-book template; its ``paiban`` command builds."""
-    wheels = tmp_path / "wheels"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(wheels), str(ROOT)],
+    wheels, source = tmp_path / "wheels", tmp_path / "source"
+    # Built from a copy: setuptools writes its build/ folder into the source tree.
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(".git", ".venv", "dist", "build", "*.egg-info",
+                                                                 "__pycache__", ".pytest_cache", "benchmarks"))
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(wheels), str(source)],
                    check=True, capture_output=True, timeout=300, cwd=tmp_path)
     wheel, = wheels.glob("paiban-*.whl")
     with zipfile.ZipFile(wheel) as z:
