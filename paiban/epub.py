@@ -39,9 +39,12 @@ from .fonts import embed, font_face_css, license_text
 from .log import LOGGER
 from .model import Book
 from .output import atomic_output
+from .reader import IMAGE_TYPES
 from .render import chapter_body, environment, nav_tree, render_template, spaced_title, stylesheet
 
 STYLES = ("base.css", "epub.css")
+MEDIA = "media"
+PAGE_FEATURES = {"pageBreakMarkers", "pageNavigation", "printPageNumbers"}
 # printPageNumbers is the term EPUB Accessibility 1.0 tools look for; the
 # discoverability vocabulary has since split it into pageBreakMarkers and pageNavigation.
 ACCESSIBILITY = [
@@ -133,9 +136,9 @@ def _play_orders(documents: list[tuple[str, str]], hrefs: list[str]) -> dict[str
 
 def accessibility_summary(book: Book) -> str:
     """What a reader needs to know before choosing the book, in the book's language."""
+    pages = f"保留印刷版（ISBN {book.isbn}）的页码，可按原书页码跳转。" if book.markers else ""
     return ("本书为可重排的文字版，提供封面图片的替代文字，以及目录、章节标题层级与地标导航；"
-            f"保留印刷版（ISBN {book.isbn}）的页码，可按原书页码跳转。无闪烁、声音或动态内容。"
-            "未声明符合 WCAG 无障碍标准，因未经人工评估。")
+            f"{pages}无闪烁、声音或动态内容。未声明符合 WCAG 无障碍标准，因未经人工评估。")
 
 
 def build_epub(book: Book, target: Path, embed_fonts: bool = False) -> Path:
@@ -156,6 +159,8 @@ def build_epub(book: Book, target: Path, embed_fonts: bool = False) -> Path:
     href_of: dict[str, str] = {}
     for chapter in book.chapters:
         body, opening = chapter_body(chapter)
+        for src, _ in chapter.images:  # documents live in text/, images in media/
+            body = body.replace(f'src="{src}"', f'src="../{MEDIA}/{src}"')
         title = spaced_title(chapter.title)
         document(chapter.id, chapter.id, title, "chapter.html", "bodymatter", chapter=chapter, body=body,
                  opening_page=opening)
@@ -200,15 +205,22 @@ def build_epub(book: Book, target: Path, embed_fonts: bool = False) -> Path:
         pkg.add_metadata("DC", "description", book.description)
     for subject in book.subjects:
         pkg.add_metadata("DC", "subject", subject)
+    paginated = bool(book.markers)
     for prop, value in ACCESSIBILITY:
-        pkg.add_metadata(None, "meta", value, {"property": prop})
-    pkg.add_metadata(None, "meta", f"urn:isbn:{book.isbn_digits}", {"property": "pageBreakSource"})
+        if paginated or value not in PAGE_FEATURES:
+            pkg.add_metadata(None, "meta", value, {"property": prop})
+    if paginated:  # the print edition whose page numbers the page list gives
+        pkg.add_metadata(None, "meta", f"urn:isbn:{book.isbn_digits}", {"property": "pageBreakSource"})
     pkg.add_metadata(None, "meta", accessibility_summary(book), {"property": "schema:accessibilitySummary"})
 
     cover = epub.EpubImage(uid="cover-image", file_name="images/cover.jpg", media_type="image/jpeg",
                            content=cover_image(book, target.parent))
     cover.properties = ["cover-image"]
     pkg.add_item(cover)
+    images = {src: data for chapter in book.chapters for src, data in chapter.images}
+    for n, (src, data) in enumerate(sorted(images.items()), 1):
+        pkg.add_item(epub.EpubItem(uid=f"image-{n}", file_name=f"{MEDIA}/{src}", content=data,
+                                   media_type=IMAGE_TYPES[Path(src).suffix.lower()]))
     if embed_fonts:
         _add_fonts(pkg, [x for _, _, _, x in docs] + [nav])
     for name in STYLES:

@@ -155,6 +155,7 @@ class Chapter:
     markers: tuple[PageMarker, ...]
     text: str  # plain text of the body, for checks and searches
     opening_page: int | None = None  # original page that begins with the chapter opening
+    images: tuple[tuple[str, bytes], ...] = ()  # (path relative to the book folder, content) of each image
     body: str = ""  # the Markdown source after the front matter, for checks that need positions
     body_line: int = 1  # line of the chapter file where ``body`` starts
 

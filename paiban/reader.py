@@ -225,6 +225,7 @@ def read_chapter(path: Path, root: Path, part: Part) -> Chapter:
     html, rendered, removed = markup.render(body, cid)
     _report_removals(removed, body, file, body_start)
     html = _confine_urls(html, path, root, file, body, body_start)
+    images = _images(html, root, file, body, body_start)
     if len(rendered) != len(headings_at):
         raise BookError("found headings that are not '#' headings (underlined with === or ---)", file, None,
                         "write every heading as ## …, ### … or #### …")
@@ -241,6 +242,7 @@ def read_chapter(path: Path, root: Path, part: Part) -> Chapter:
         id=cid, title=str(front["title"]), subtitle=_opt(front, "subtitle"),
         kind=str(front.get("kind", part.kind)), source=file, html=html,
         headings=tuple(headings), markers=tuple(markers), text=plain, opening_page=opening_page,
+        images=images,
         body=body, body_line=body_start,
     )
 
@@ -297,6 +299,31 @@ def _confine_urls(html: str, chapter: Path, root: Path, file: str, body: str, fi
         return f'{m.group(1)}{target.relative_to(root.resolve()).as_posix()}"'
 
     return re.sub(r'(<img\b[^>]*?\ssrc=")([^"]*)"', replace, html)
+
+
+IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
+               ".svg": "image/svg+xml", ".webp": "image/webp"}
+MAX_IMAGE_BYTES = 20 * 1024 * 1024
+
+
+def _images(html: str, root: Path, file: str, body: str, first_line: int) -> tuple[tuple[str, bytes], ...]:
+    """The images a chapter shows, read into the model so the builders need no file.
+
+    A missing image is left to check (rule R001), which names it; a format EPUB
+    reading systems cannot show is refused here.
+    """
+    images = []
+    for src in dict.fromkeys(re.findall(r'<img\b[^>]*?\ssrc="([^"]*)"', html)):
+        path = root / src
+        line = _line_of(body, Path(src).name, first_line)
+        if path.suffix.lower() not in IMAGE_TYPES:
+            raise BookError(f"image {src} is not PNG, JPEG, GIF, SVG or WebP", file, line,
+                            "convert it to PNG or JPEG")
+        if path.is_file():
+            if path.stat().st_size > MAX_IMAGE_BYTES:
+                raise BookError(f"image {src} is larger than 20 MB", file, line, "reduce it to print resolution")
+            images.append((src, path.read_bytes()))
+    return tuple(images)
 
 
 def safe_svg(path: Path, file: str, line: int | None) -> None:

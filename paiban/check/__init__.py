@@ -101,7 +101,7 @@ def _no_places(book: Book) -> Place:
 READ_ERROR = Rule("M001", "error", "book.yaml or a chapter file cannot be read (YAML syntax, UTF-8, a file "
                   "missing, page marker order…)", "fix the file at the line named", _no_places)
 SCHEMA_ERROR = Rule("M004", "error", "book.yaml breaks the schema: a required field is missing, or a value "
-                    "has the wrong type or form", "fix the field at the line named; the README lists the fields",
+                    "has the wrong type or form", "fix the field at the line named; docs/metadata.md lists the fields",
                     _no_places)
 
 
