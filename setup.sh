@@ -9,14 +9,15 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 apt_packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0
-              fonts-noto-cjk fonts-arphic-ukai default-jre-headless poppler-utils fontconfig chromium)
+              fonts-noto-cjk fonts-arphic-ukai default-jdk-headless poppler-utils fontconfig chromium)
 missing=()
 for p in "${apt_packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-# Any Java runtime will do for EPUBCheck.
-if command -v java >/dev/null 2>&1; then
-    missing=("${missing[@]/default-jre-headless}")
+# EPUBCheck needs Java; the tests run it through Java's source launcher, which needs
+# the compiler module of a JDK. Any installed JDK will do.
+if java --list-modules 2>/dev/null | grep -q '^jdk.compiler'; then
+    missing=("${missing[@]/default-jdk-headless}")
 fi
 mapfile -t missing < <(printf '%s\n' "${missing[@]}" | grep -v '^$' || true)
 if [ ${#missing[@]} -gt 0 ]; then
