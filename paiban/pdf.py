@@ -280,11 +280,27 @@ def check_pagination(book: Book, document: weasyprint.document.Document) -> None
 
 
 def build_cover_spread(book: Book, target: Path, pages: int) -> Path:
-    """Write the printer's cover spread (:mod:`paiban.cover_spread`) for a book of ``pages`` pages."""
-    sheets = [*print_stylesheets(book, press=True), stylesheet(book, "cover-spread.css")]
-    document = _layout_html(book, spread_html(book, pages, sheets, cover_title_lines(book)))
+    """Write the printer's cover spread (:mod:`paiban.cover_spread`) for a book of ``pages`` pages.
+
+    The spread depends on the metadata and the page count, not on the text: it is
+    kept in the output folder's cache, so a rebuild after a text change that keeps
+    the page count does not lay it out again.
+    """
+    from dataclasses import replace
+
+    from . import cache
+    from .builder import font_files
+
+    def make() -> bytes:
+        sheets = [*print_stylesheets(book, press=True), stylesheet(book, "cover-spread.css")]
+        return _layout_html(book, spread_html(book, pages, sheets, cover_title_lines(book))).write_pdf(
+            **press_options(book))
+
+    key = cache.key(replace(book, chapters=(), contents=(), files=()), "cover-spread", {"pages": pages},
+                    font_files())
+    data = cache.memo(target.parent, key, target.name, make)
     with atomic_output(target) as tmp:
-        document.write_pdf(tmp, **press_options(book))
+        tmp.write_bytes(data)
     return target
 
 
