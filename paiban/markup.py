@@ -137,7 +137,17 @@ def render(text: str, prefix: str) -> tuple[str, list[RenderedHeading], list[san
         output_format="xhtml",
     )
     html, removed = sanitize.clean(md.convert(text))
+    html = _drop_dangling_backrefs(html)
     return html, headings_of(html), removed
+
+
+def _drop_dangling_backrefs(html: str) -> str:
+    """Remove a footnote's "back to the text" link when nothing refers to the note:
+    it would point at an id that does not exist (check reports the note, R004)."""
+    for m in re.finditer(r'<a class="footnote-backref" href="#([^"]+)"[^>]*>.*?</a>', html):
+        if f'id="{m.group(1)}"' not in html:
+            html = html.replace(m.group(0), "", 1)
+    return html
 
 
 def headings_of(html: str) -> list[RenderedHeading]:

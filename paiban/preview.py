@@ -96,7 +96,7 @@ class PreviewState:
         PDFium is not thread-safe, so pages are drawn one at a time.
         """
         with self.changed:
-            build, generation = self.build, self.generation
+            build = self.build
         if build is None or not 1 <= number <= build.pages:
             return None
         with self._draw_lock:

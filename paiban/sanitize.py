@@ -77,11 +77,47 @@ def clean(html: str) -> tuple[str, list[Removal]]:  # noqa: A002
     return to_xhtml(cleaned), removed
 
 
+# Elements that may hold only certain children, and the child to wrap strays in.
+ONLY_CHILDREN = {
+    "ol": ({"li"}, "li"), "ul": ({"li"}, "li"), "dl": ({"dt", "dd", "div"}, "dd"),
+    "table": ({"caption", "colgroup", "thead", "tbody", "tfoot", "tr"}, "tbody"),
+    "thead": ({"tr"}, "tr"), "tbody": ({"tr"}, "tr"), "tfoot": ({"tr"}, "tr"), "tr": ({"td", "th"}, "td"),
+}
+
+
+def _repair_content_model(root: lxml.html.HtmlElement) -> None:
+    """Move elements out of places XHTML does not allow them.
+
+    The HTML parser repairs unclosed inline tags in raw HTML by reopening them
+    wherever the next text comes, even between the items of a list (``<ol><b>``):
+    well-formed, but invalid for EPUBCheck. A stray holding only white space is
+    dropped; one with content joins the allowed child before it, or gets one.
+    """
+    for parent in list(root.iter(*ONLY_CHILDREN)):
+        allowed, wrapper = ONLY_CHILDREN[parent.tag]
+        for child in list(parent):
+            if not isinstance(child.tag, str) or child.tag in allowed:
+                continue
+            previous = child.getprevious()
+            if not child.text_content().strip() and not len(child.xpath(".//img")):
+                if child.tail and child.tail.strip():
+                    (previous if previous is not None else parent).tail = child.tail
+                parent.remove(child)
+            elif previous is not None and isinstance(previous.tag, str) and previous.tag in allowed:
+                previous.append(child)
+            else:
+                holder = lxml.html.Element(wrapper)
+                child.addprevious(holder)
+                holder.append(child)
+                _repair_content_model(holder)
+
+
 def to_xhtml(html: str) -> str:
     """Serialize an HTML fragment as XHTML (``<br/>``, escaped text), as EPUB requires."""
     if not html.strip():
         return html
     root = lxml.html.fragment_fromstring(html, create_parent="div")
+    _repair_content_model(root)
     for el in root.iter():
         # <span/> is well-formed XML but an unclosed start tag to an HTML parser (the PDF's).
         if isinstance(el.tag, str) and el.tag not in VOID and el.text is None and len(el) == 0:

@@ -17,7 +17,7 @@ from pathlib import Path
 import lxml.etree as etree
 import pytest
 
-from conftest import SAMPLE, copy_sample, epubcheck, run_cli
+from conftest import SAMPLE, copy_sample, epubcheck
 
 NS = {"x": "http://www.w3.org/1999/xhtml", "epub": "http://www.idpf.org/2007/ops",
       "opf": "http://www.idpf.org/2007/opf", "dc": "http://purl.org/dc/elements/1.1/",

@@ -12,7 +12,7 @@ import zipfile
 from pathlib import Path
 
 import lxml.etree as etree
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from conftest import ROOT, epubcheck
@@ -80,6 +80,10 @@ BUILT: list[Path] = []
 
 @settings(deadline=None, max_examples=8, suppress_health_check=[HealthCheck.too_slow])
 @given(TEXT)
+# Found by this test: an unclosed <b> in a footnote was reopened between list items,
+# and the note's back link pointed at a reference that does not exist.
+@example("[^1]: 注<b>《。{#x}")
+@example("## &amp;")
 def test_epub_of_any_text_that_reads_is_well_formed(body: str) -> None:
     folder = book_with(body)
     try:
@@ -99,6 +103,6 @@ def test_epub_of_any_text_that_reads_is_well_formed(body: str) -> None:
 
 def test_those_epubs_pass_epubcheck() -> None:
     assert BUILT, "the property above built no EPUB"
-    for path, report in epubcheck(*BUILT[-3:]).items():
+    for path, report in epubcheck(*BUILT[:2], *BUILT[-3:]).items():
         messages = [f"{m['ID']}: {m['message']}" for m in report["messages"] if m["severity"] in ("FATAL", "ERROR")]
         assert not messages, (path, messages)
