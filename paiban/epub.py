@@ -32,7 +32,6 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-import pypdfium2
 from ebooklib import epub
 
 from .fonts import embed, font_face_css, license_text
@@ -112,6 +111,8 @@ def cover_image(book: Book, out: Path) -> bytes:
 
 
 def _render_cover(book: Book) -> bytes:
+    import pypdfium2
+
     from .pdf import cover_pdf
 
     pdf = pypdfium2.PdfDocument(cover_pdf(book))

@@ -25,8 +25,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import lxml.etree as etree
-from fontTools import subset
-from fontTools.ttLib import TTFont
 
 from . import fontconfig
 
@@ -84,6 +82,9 @@ def characters(documents: list[str], face: Face) -> str:
 def subset_face(face: Face, text: str) -> EmbeddedFont:
     """``face`` cut down to the glyphs of ``text`` and those fontTools' default layout
     features reach from them (vertical forms, localized forms); hinting is kept."""
+    from fontTools import subset  # only --embed-fonts needs it
+    from fontTools.ttLib import TTFont
+
     path, index = locate(face)
     font = TTFont(path, fontNumber=index, recalcTimestamp=False)
     options = subset.Options()

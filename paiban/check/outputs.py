@@ -16,8 +16,7 @@ import subprocess
 import tempfile
 from functools import cache
 from pathlib import Path
-
-import pypdf
+from typing import Any
 
 from ..errors import BookError
 from ..model import Book
@@ -37,7 +36,9 @@ def pdf_page_count(pdf: Path) -> int:
     return len(_reader(pdf).pages)
 
 
-def _reader(pdf: Path) -> pypdf.PdfReader:
+def _reader(pdf: Path) -> Any:
+    import pypdf  # only check --outputs reads a PDF; every other command starts faster without it
+
     return pypdf.PdfReader(pdf)
 
 
