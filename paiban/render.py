@@ -7,6 +7,7 @@ of the same name in its folder.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -89,20 +90,18 @@ def heading_for(chapter: Chapter, entry: TocEntry) -> Heading | None:
     return next((h for h in chapter.headings if h.text == entry.title), None)
 
 
-def chapter_of(book: Book, part: Part) -> Chapter | None:
-    if part.file is None:
-        return None
-    index = [p for p in book.contents if p.file].index(part)
-    return book.chapters[index]
+def parts_with_text(book: Book) -> Iterator[tuple[Part, Chapter]]:
+    """Each part of the printed contents whose text is in the manuscript, with its chapter.
+
+    The reader reads the chapters in the order of the parts that name a file.
+    """
+    return zip((p for p in book.contents if p.file), book.chapters, strict=True)
 
 
 def printed_toc(book: Book) -> list[tuple[Part, Chapter, list[tuple[TocEntry, Heading]]]]:
     """The TOC entries that can be printed: those whose text is in the manuscript."""
     rows = []
-    for part in book.contents:
-        chapter = chapter_of(book, part)
-        if chapter is None:
-            continue
+    for part, chapter in parts_with_text(book):
         entries = [(e, h) for e in part.entries if (h := heading_for(chapter, e)) is not None]
         rows.append((part, chapter, entries))
     return rows

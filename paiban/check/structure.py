@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ..model import Book, Chapter, Heading
-from ..render import chapter_of, heading_for
+from ..render import heading_for, parts_with_text
 from . import Place, rule
 
 CHINESE_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0, "两": 2}
@@ -84,10 +84,7 @@ def page_gaps(book: Book) -> Place:
 @rule("S002", "error", "a TOC entry has no heading of the same title in its chapter",
       "make the heading and the contents entry in book.yaml read the same")
 def toc_headings(book: Book) -> Place:
-    for part in book.contents:
-        chapter = chapter_of(book, part)
-        if chapter is None:
-            continue
+    for part, chapter in parts_with_text(book):
         last_page = chapter.markers[-1].number if chapter.markers else None
         for entry in part.entries:
             if heading_for(chapter, entry) is None and (last_page is None or entry.page <= last_page):
@@ -97,10 +94,7 @@ def toc_headings(book: Book) -> Place:
 @rule("S003", "error", "a heading starts on another original page than the printed TOC says",
       "move the page marker or correct the page in contents")
 def toc_pages(book: Book) -> Place:
-    for part in book.contents:
-        chapter = chapter_of(book, part)
-        if chapter is None:
-            continue
+    for part, chapter in parts_with_text(book):
         for entry in part.entries:
             heading = heading_for(chapter, entry)
             if heading is not None and heading.page is not None and heading.page != entry.page:
@@ -112,9 +106,8 @@ def toc_pages(book: Book) -> Place:
       "add the text as it arrives; nothing to fix")
 def missing_text(book: Book) -> Place:
     total = sum(len(p.entries) for p in book.contents)
-    missing_parts = [p for p in book.contents if chapter_of(book, p) is None]
-    present = {id(e) for p in book.contents if (c := chapter_of(book, p)) for e in p.entries
-               if heading_for(c, e) is not None}
+    missing_parts = [p for p in book.contents if p.file is None]
+    present = {id(e) for p, c in parts_with_text(book) for e in p.entries if heading_for(c, e) is not None}
     missing = total - len(present)
     if missing:
         names = "、".join(p.title for p in missing_parts)
