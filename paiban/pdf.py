@@ -31,7 +31,7 @@ from .output import atomic_output
 from .pagination import overflows
 from .punctuation import compress_punctuation
 from .fetch import ConfinedFetcher
-from .render import chapter_body, environment, printed_toc, render_template, stylesheet
+from .render import environment, printed_toc, render_template, stylesheet
 
 PT_PER_MM = 72 / 25.4
 # Room for the crop marks outside the bleed, in millimetres (see press_css).
@@ -133,9 +133,8 @@ def render_html(book: Book, tails: dict[str, int] | None = None, press: bool = F
     ``press`` adds bleed and crop marks (:func:`press_css`)."""
     chapters: list[tuple[Chapter, str, int | None]] = []
     for chapter in book.chapters:
-        body, opening = chapter_body(chapter)
-        body = body if book.reflow else tighten_tail(split_at_page_breaks(body), tails or {})
-        chapters.append((chapter, compress_punctuation(body), opening))
+        body = chapter.html if book.reflow else tighten_tail(split_at_page_breaks(chapter.html), tails or {})
+        chapters.append((chapter, compress_punctuation(body), chapter.opening_page))
     return render_template(environment(book), "print.html", book=book, chapters=chapters,
                            printed_toc=printed_toc(book), stylesheets=print_stylesheets(book, press),
                            title_lines=cover_title_lines(book))

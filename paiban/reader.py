@@ -267,9 +267,7 @@ def _line_of(body: str, needle: str, first_line: int) -> int | None:
 def _report_removals(removed: list[markup.sanitize.Removal], body: str, file: str, first_line: int) -> None:
     """Tell the author what raw HTML the sanitizer took out, and where it was."""
     for r in removed:
-        needle = r.what.rstrip(">").rstrip(": URL").rstrip("=")
-        line = _line_of(body, needle if needle.startswith("<") else needle + (":" if "URL" in r.what else "="),
-                        first_line)
+        line = _line_of(body, r.source_text, first_line)
         where = f"{file}:{line}" if line else file
         LOGGER.warning("%s: removed %s (%d×): raw HTML that may not appear in a book", where, r.what, r.count)
 

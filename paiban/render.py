@@ -142,9 +142,3 @@ def nav_tree(book: Book, href_of: dict[str, str]) -> list[NavNode]:
 
     number(roots)
     return roots
-
-
-def chapter_body(chapter: Chapter) -> tuple[str, int | None]:
-    """The body and the original page that begins with the chapter opening, which the
-    chapter template marks before the chapter title."""
-    return chapter.html, chapter.opening_page

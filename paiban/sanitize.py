@@ -50,6 +50,13 @@ class Removal:
     what: str  # "<script>", "onclick=" or "javascript: URL"
     count: int
 
+    @property
+    def source_text(self) -> str:
+        """What the removed thing looks like in the manuscript: ``<script``, ``onclick=``, ``javascript:``."""
+        if self.what.startswith("<"):
+            return self.what[:-1]
+        return self.what.removesuffix(" URL") if self.what.endswith(": URL") else self.what
+
 
 def _inventory(html: str) -> Counter[str]:
     root = lxml.html.fragment_fromstring(html, create_parent="div")
