@@ -19,16 +19,18 @@ class BookError(Exception):
         file: Path | str | None = None,
         line: int | None = None,
         hint: str | None = None,
+        code: str | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.file = str(file) if file is not None else None
         self.line = line
         self.hint = hint
+        self.code = code  # the check rule it falls under, where it is not the generic M001
 
     def __reduce__(self) -> tuple[object, ...]:
         # Keep file, line and hint when the error crosses a process boundary (paiban.builder).
-        return (type(self), (self.message, self.file, self.line, self.hint))
+        return (type(self), (self.message, self.file, self.line, self.hint, self.code))
 
     def location(self) -> str:
         """``file:line`` (or just ``file``, or nothing) for the start of a report line."""

@@ -93,6 +93,9 @@ def _describe(path: Sequence[str | int]) -> str:
     return "".join(f"[{p}]" if isinstance(p, int) else (f".{p}" if i else p) for i, p in enumerate(path)) or "book"
 
 
+SCHEMA_CODE = "M004"  # check's rule for schema errors (paiban.check.SCHEMA_ERROR)
+
+
 def schema_errors(data: Any, file: str) -> list[BookError]:
     """Every place where ``data`` breaks the schema, as errors naming the YAML line."""
     if not isinstance(data, dict):
@@ -118,7 +121,7 @@ def schema_errors(data: Any, file: str) -> list[BookError]:
         else:
             message = f"{where}: {err.message}"
             hint = None
-        errors.append(BookError(message, file, line_of(data, path), hint))
+        errors.append(BookError(message, file, line_of(data, path), hint, SCHEMA_CODE))
     return errors
 
 

@@ -23,6 +23,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ..errors import BookError, BookErrors
+from ..metadata import SCHEMA_CODE
 from ..model import Book
 from ..sources import display_path
 
@@ -100,7 +101,7 @@ def _no_places(book: Book) -> Place:
 # Faults the reader itself refuses (the book cannot be read at all), split in two codes.
 READ_ERROR = Rule("M001", "error", "book.yaml or a chapter file cannot be read (YAML syntax, UTF-8, a file "
                   "missing, page marker order…)", "fix the file at the line named", _no_places)
-SCHEMA_ERROR = Rule("M004", "error", "book.yaml breaks the schema: a required field is missing, or a value "
+SCHEMA_ERROR = Rule(SCHEMA_CODE, "error", "book.yaml breaks the schema: a required field is missing, or a value "
                     "has the wrong type or form", "fix the field at the line named; docs/metadata.md lists the fields",
                     _no_places)
 
@@ -155,23 +156,11 @@ def run_output_rules(book: Book, outputs: Outputs) -> list[Finding]:
     return _order(book, findings)
 
 
-def read_errors(error: BookError, root: Path) -> list[Finding]:
+def read_errors(error: BookError) -> list[Finding]:
     """The reader's refusal as findings: M004 for schema errors in book.yaml, M001 otherwise."""
-    from ..metadata import load_yaml, schema_errors
-    from ..reader import BOOK_FILE
-
     errors = error.errors if isinstance(error, BookErrors) else [error]
-    schema: set[tuple[str | None, int | None, str]] = set()
-    meta = root.resolve() / BOOK_FILE
-    if meta.is_file():
-        try:
-            data = load_yaml(meta, root.resolve())
-        except BookError:
-            data = None
-        if data is not None:
-            schema = {(e.file, e.line, e.message) for e in schema_errors(data, display_path(meta, root.resolve()))}
-    return [Finding((SCHEMA_ERROR if (e.file, e.line, e.message) in schema else READ_ERROR).code, "error",
-                    e.file or "", e.line, None, e.message, e.hint) for e in errors]
+    return [Finding(e.code or READ_ERROR.code, "error", e.file or "", e.line, None, e.message, e.hint)
+            for e in errors]
 
 
 def check_book(root: Path) -> tuple[Book | None, list[Finding]]:
@@ -181,7 +170,7 @@ def check_book(root: Path) -> tuple[Book | None, list[Finding]]:
     try:
         book = read_book(root)
     except BookError as exc:
-        return None, read_errors(exc, root)
+        return None, read_errors(exc)
     return book, run_rules(book)
 
 
