@@ -49,10 +49,10 @@ def make_epub(book: Book, out: Path, options: Options) -> None:
 
 
 def make_pdf(book: Book, out: Path, options: Options) -> None:
-    from .pdf import build_pdf
+    from .printbook import build_pdf
 
-    with progress.phase("building the PDF") as advance, progress.counting_layout(advance):
-        build_pdf(book, pdf_paths(book, out, options.press)[0], press=options.press)
+    with progress.phase("building the PDF") as advance:
+        build_pdf(book, pdf_paths(book, out, options.press)[0], press=options.press, advance=advance)
 
 
 def _epub_in_worker(book: Book, out: Path, options: Options) -> None:

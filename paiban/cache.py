@@ -24,7 +24,9 @@ from .output import atomic_output
 from .render import resource_dirs
 
 CACHE_DIR = ".paiban-cache"
-KEEP = 8  # builds whose outputs are kept
+# Entries kept, the most recently used: a build of a book of N chapters uses about N + 8
+# (its outputs, each part of the printed book, the cover image and spread).
+KEEP = 200
 
 
 def _files(folders: Iterable[Path]) -> Iterable[Path]:
@@ -38,6 +40,14 @@ def key(book: Book, kind: str, options: dict[str, object], extra: Iterable[Path]
     h.update(kind.encode())
     h.update(pickle.dumps(book, protocol=5))
     h.update(repr(sorted(options.items())).encode())
+    h.update(tools_key(book, extra).encode())
+    return h.hexdigest()
+
+
+def tools_key(book: Book, extra: Iterable[Path] = ()) -> str:
+    """A digest of what makes outputs besides the model: the templates and styles in
+    effect, paiban's own code, ``extra`` files (fonts) and ``SOURCE_DATE_EPOCH``."""
+    h = hashlib.sha256()
     h.update(os.environ.get("SOURCE_DATE_EPOCH", "").encode())
     code = Path(__file__).resolve().parent
     sources = [*resource_dirs(book, "templates"), *resource_dirs(book, "styles"), code]
@@ -87,8 +97,27 @@ def memo(out: Path, cache_key: str, name: str, produce: Callable[[], bytes]) -> 
     return data
 
 
+def load_part(out: Path, cache_key: str) -> tuple[bytes, str] | None:
+    """A laid-out part of the printed book (:mod:`paiban.printbook`): its PDF and its facts as JSON."""
+    entry = out / CACHE_DIR / cache_key
+    if not (entry / "facts.json").is_file():
+        return None
+    os.utime(entry)
+    return (entry / "part.pdf").read_bytes(), (entry / "facts.json").read_text("utf-8")
+
+
+def store_part(out: Path, cache_key: str, pdf: bytes, facts: str) -> None:
+    """Keep a laid-out part; the facts are written last, so a part is whole when they exist."""
+    entry = out / CACHE_DIR / cache_key
+    with atomic_output(entry / "part.pdf") as tmp:
+        tmp.write_bytes(pdf)
+    with atomic_output(entry / "facts.json") as tmp:
+        tmp.write_text(facts, "utf-8")
+    _prune(out / CACHE_DIR)
+
+
 def _prune(folder: Path) -> None:
     """Keep the most recently used entries only."""
     entries = sorted((p for p in folder.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime, reverse=True)
-    for old in entries[KEEP * 3:]:
+    for old in entries[KEEP:]:
         shutil.rmtree(old, ignore_errors=True)

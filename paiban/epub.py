@@ -107,15 +107,15 @@ def cover_image(book: Book, out: Path) -> bytes:
     from .builder import font_files
 
     key = cache.key(replace(book, chapters=(), contents=(), files=()), "cover-image", {}, font_files())
-    return cache.memo(out, key, "cover.jpg", lambda: _render_cover(book))
+    return cache.memo(out, key, "cover.jpg", lambda: _render_cover(book, out))
 
 
-def _render_cover(book: Book) -> bytes:
+def _render_cover(book: Book, out: Path) -> bytes:
     import pypdfium2
 
-    from .pdf import cover_pdf
+    from .printbook import cover
 
-    pdf = pypdfium2.PdfDocument(cover_pdf(book))
+    pdf = pypdfium2.PdfDocument(cover(book, out))
     page = pdf[0]
     scale = 1600 / page.get_height()
     image = page.render(scale=scale).to_pil().convert("RGB")
@@ -237,7 +237,8 @@ def build_epub(book: Book, target: Path, embed_fonts: bool = False) -> Path:
                  *(items[c.id] for c in book.chapters)]
 
     raw = io.BytesIO()
-    _Writer(raw, pkg, nav, ncx, {"epub3_pages": False, "mtime": when, "compresslevel": 9}).write()  # type: ignore[arg-type]
+    # Level 0: _repack compresses every entry again; deflating it here too was wasted.
+    _Writer(raw, pkg, nav, ncx, {"epub3_pages": False, "mtime": when, "compresslevel": 0}).write()  # type: ignore[arg-type]
     with atomic_output(target) as tmp:
         _repack(raw.getvalue(), tmp, when)
     LOGGER.info("wrote %s (%d chapters, %d page-list entries)", target, len(book.chapters), len(pages))

@@ -1,19 +1,19 @@
-"""The PDF builder: the whole book as one HTML document, laid out by WeasyPrint.
+"""The print HTML of each part of the book, and laying one part out with WeasyPrint.
 
 It shares the fragment templates and ``base.css`` with the EPUB builder and differs
-where print differs: one document instead of one file per chapter, a printed TOC
-whose page numbers come from the layout, running heads and folios, and the original
-pagination (each ``{{page N}}`` marker starts a new page unless the book reflows),
-clreq punctuation compression (:mod:`paiban.punctuation`), a glyph check before
-layout (:mod:`paiban.glyphs`), the printer's edition (``press``: bleed, crop marks,
-PDF/X-4) and the printer's cover spread (:mod:`paiban.cover_spread`).
+where print differs: the book in parts laid out one by one (the cover, the front
+matter, each chapter; :mod:`paiban.printbook` schedules them and joins their PDFs), a
+printed TOC whose page numbers come from the chapters' layout, running heads and
+folios (drawn on a frame laid over the pages), the original pagination (each
+``{{page N}}`` marker starts a new page unless the book reflows), clreq punctuation
+compression (:mod:`paiban.punctuation`), a glyph check before layout
+(:mod:`paiban.glyphs`) and the printer's edition (``press``: bleed, crop marks, PDF/X-4).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from pathlib import Path
 
 import lxml.html
 import pydyf
@@ -22,13 +22,11 @@ from pypinyin import lazy_pinyin
 from weasyprint.formatting_structure import boxes
 
 from . import justify
-from .cover_spread import spread_html
-from .errors import BookError, BookErrors
 from .glyphs import check_glyphs
 from .log import LOGGER
 from .model import Book, Chapter
-from .output import atomic_output
 from .pagination import overflows
+from .pdfmerge import LaidOutPart, write_part
 from .punctuation import compress_punctuation
 from .fetch import ConfinedFetcher
 from .render import environment, printed_toc, render_template, stylesheet
@@ -128,16 +126,43 @@ def _press_boxes(bleed_mm: float) -> Callable[[object, pydyf.PDF], None]:
     return finish
 
 
-def render_html(book: Book, tails: dict[str, int] | None = None, press: bool = False) -> str:
-    """The print HTML; ``tails`` says which page ends to set tight (:func:`stray_tails`),
-    ``press`` adds bleed and crop marks (:func:`press_css`)."""
-    chapters: list[tuple[Chapter, str, int | None]] = []
-    for chapter in book.chapters:
+# Every margin box: the parts of the book draw none; the frame draws the running heads and folios.
+MARGIN_BOXES = [f"{edge}-{place}" for edge in ("top", "bottom") for place in ("left-corner", "left", "center", "right",
+                                                                                "right-corner")] + \
+    [f"{side}-{place}" for side in ("left", "right") for place in ("top", "middle", "bottom")]
+
+
+def part_css(press: bool) -> str:
+    """What a part laid out alone leaves to the frame (:mod:`paiban.printbook`): margin boxes and crop marks."""
+    boxes_none = " ".join(f"@{b} {{ content: none !important; }}" for b in MARGIN_BOXES)
+    return f"@page {{ {boxes_none}{' marks: none !important;' if press else ''} }}\n"
+
+
+def part_html(book: Book, part: str, chapter: Chapter | None = None, folios: dict[str, str] | None = None,
+              tails: dict[str, int] | None = None, press: bool = False) -> str:
+    """The HTML of one part of the printed book: ``cover``, ``front`` or ``chapter``.
+
+    ``folios`` are the printed page numbers of the headings the contents list (front),
+    ``tails`` which page ends to set tight (:func:`stray_tails`), ``press`` adds bleed
+    and crop marks (:func:`press_css`).
+    """
+    chapters = []
+    if chapter is not None:
         body = chapter.html if book.reflow else tighten_tail(split_at_page_breaks(chapter.html), tails or {})
         chapters.append((chapter, compress_punctuation(body), chapter.opening_page))
-    return render_template(environment(book), "print.html", book=book, chapters=chapters,
-                           printed_toc=printed_toc(book), stylesheets=print_stylesheets(book, press),
+    sheets = print_stylesheets(book, press)
+    if part == "chapter":
+        sheets.append(part_css(press))
+    return render_template(environment(book), "print.html", book=book, part=part, chapters=chapters,
+                           printed_toc=printed_toc(book), folios=folios or {}, stylesheets=sheets,
                            title_lines=cover_title_lines(book))
+
+
+def frame_html(book: Book, chapter: Chapter, pages: int, first_folio: int, blank: bool, press: bool = False) -> str:
+    """The frame of a chapter of ``pages`` pages from ``first_folio`` (templates/print-frame.html),
+    and a blank page after it if ``blank``."""
+    return render_template(environment(book), "print-frame.html", book=book, chapter=chapter, pages=pages,
+                           first_folio=first_folio, blank=blank, stylesheets=print_stylesheets(book, press))
 
 
 def cover_title_lines(book: Book) -> list[str]:
@@ -161,7 +186,7 @@ def cover_title_lines(book: Book) -> list[str]:
     return [*lines, book.title[start:]] if start < len(book.title) else lines or [book.title]
 
 
-def _layout_html(book: Book, html: str) -> weasyprint.document.Document:
+def layout_html(book: Book, html: str) -> weasyprint.document.Document:
     check_glyphs(book, html, "\n".join(print_stylesheets(book)))
     justify.install()
     fetcher = ConfinedFetcher(book.root)
@@ -169,25 +194,19 @@ def _layout_html(book: Book, html: str) -> weasyprint.document.Document:
         return weasyprint.HTML(string=html, base_url=str(book.root) + "/", url_fetcher=fetcher).render()
 
 
-def cover_pdf(book: Book) -> bytes:
-    """The cover page alone, as printed: the EPUB's cover image is rendered from it."""
-    html = render_template(environment(book), "cover-print.html", book=book, stylesheets=print_stylesheets(book),
-                           title_lines=cover_title_lines(book))
-    return _layout_html(book, html).write_pdf()
+def lay_out_part(book: Book, html: str, chapter: Chapter | None = None, press: bool = False) -> LaidOutPart:
+    """Lay out and write one part (the HTML of :func:`part_html` or :func:`frame_html`).
 
-
-def layout(book: Book, press: bool = False) -> weasyprint.document.Document:
-    """Lay the book out; the builder and the checks both read this document.
-
-    With the original pagination, a second layout pulls stray characters back into
-    their original page (:func:`stray_tails`) when the first one left any.
+    A chapter with the original pagination is laid out a second time when the first
+    layout left stray characters at the end of an original page (:func:`stray_tails`).
     """
-    document = _layout_html(book, render_html(book, press=press))
-    if not book.reflow and (tails := stray_tails(document)):
-        LOGGER.info("tightening the last lines of pages %s", ", ".join(str(int(n) - 1) for n in tails))
-        document = _layout_html(book, render_html(book, tails, press))
-    LOGGER.info("laid out %d pages", len(document.pages))
-    return document
+    document = layout_html(book, html)
+    if chapter is not None and not book.reflow and (tails := stray_tails(document)):
+        LOGGER.info("%s: tightening the last lines of pages %s", chapter.source,
+                    ", ".join(str(int(n) - 1) for n in tails))
+        document = layout_html(book, part_html(book, "chapter", chapter, tails=tails, press=press))
+    found = overflows(document, book) if chapter is not None and not book.reflow else []
+    return write_part(document, found, uncompressed_pdf=False, **(press_options(book) if press else {}))
 
 
 def stray_tails(document: weasyprint.document.Document) -> dict[str, int]:
@@ -262,59 +281,3 @@ def _text_boxes(box: boxes.Box) -> list[boxes.TextBox]:
     if isinstance(box, boxes.TextBox):
         return [box]
     return [t for child in getattr(box, "children", ()) for t in _text_boxes(child)]
-
-
-def check_pagination(book: Book, document: weasyprint.document.Document) -> None:
-    """Fail when an original page does not fit the type area (unless the book reflows)."""
-    if book.reflow:
-        return
-    found = overflows(document, book)
-    if found:
-        g = book.geometry
-        raise BookErrors([
-            BookError(f"original page {o.page} overflows the type area by {o.extra_lines} lines "
-                      f"({g.chars_per_line} characters × {g.lines_per_page} lines)", o.source, o.line,
-                      "check this page marker's place, or adjust layout: in book.yaml, or build with --reflow")
-            for o in found])
-
-
-def build_cover_spread(book: Book, target: Path, pages: int) -> Path:
-    """Write the printer's cover spread (:mod:`paiban.cover_spread`) for a book of ``pages`` pages.
-
-    The spread depends on the metadata and the page count, not on the text: it is
-    kept in the output folder's cache, so a rebuild after a text change that keeps
-    the page count does not lay it out again.
-    """
-    from dataclasses import replace
-
-    from . import cache
-    from .builder import font_files
-
-    def make() -> bytes:
-        sheets = [*print_stylesheets(book, press=True), stylesheet(book, "cover-spread.css")]
-        return _layout_html(book, spread_html(book, pages, sheets, cover_title_lines(book))).write_pdf(
-            **press_options(book))
-
-    key = cache.key(replace(book, chapters=(), contents=(), files=()), "cover-spread", {"pages": pages},
-                    font_files())
-    data = cache.memo(target.parent, key, target.name, make)
-    with atomic_output(target) as tmp:
-        tmp.write_bytes(data)
-    return target
-
-
-def build_pdf(book: Book, target: Path, press: bool = False) -> Path:
-    """Write the book's PDF to ``target`` and the printer's cover spread beside it.
-
-    ``press`` makes the printer's edition: bleed, crop marks, PDF/X-4. The cover
-    spread (``<isbn>-cover.pdf``) always is one; its spine is as thick as this PDF's
-    page count makes the book.
-    """
-    document = layout(book, press)
-    check_pagination(book, document)
-    with atomic_output(target) as tmp:
-        document.write_pdf(tmp, uncompressed_pdf=False, **(press_options(book) if press else {}))
-    LOGGER.info("wrote %s (%d pages)", target, len(document.pages))
-    cover = build_cover_spread(book, target.with_name(f"{book.isbn_digits}-cover.pdf"), len(document.pages))
-    LOGGER.info("wrote %s", cover)
-    return target

@@ -6,8 +6,8 @@ time (unless ``--quiet``); it leaves nothing behind in the scrollback. Anywhere 
 ``paiban`` logger: progress is information under the logging policy of
 :mod:`paiban.log`, so it shows with ``--verbose`` and never with ``--quiet``.
 
-Builders report pages with the ``advance`` callable a phase yields; WeasyPrint's
-layout is counted from its own ``weasyprint.progress`` records (one per page made).
+Builders report pages with the ``advance`` callable a phase yields (the PDF
+builder as each part of the book is laid out, :mod:`paiban.printbook`).
 """
 
 from __future__ import annotations
@@ -79,40 +79,3 @@ def _log_through() -> Iterator[None]:
     finally:
         for handler, old in swapped:
             handler.setStream(old)
-
-
-class _PageCounter(logging.Handler):
-    """Counts WeasyPrint's 'Creating layout - Page N' records as pages laid out.
-
-    WeasyPrint makes some pages again (when a later page changes a counter); the
-    highest page number seen is the count.
-    """
-
-    def __init__(self, advance: Callable[[int], None]) -> None:
-        super().__init__(logging.INFO)
-        self.advance = advance
-        self.highest = 0
-
-    def emit(self, record: logging.LogRecord) -> None:
-        if "Creating layout" in str(record.msg) and record.args:
-            number = record.args[0]  # type: ignore[index]
-            if isinstance(number, int) and number > self.highest:
-                self.advance(number - self.highest)
-                self.highest = number
-
-
-@contextlib.contextmanager
-def counting_layout(advance: Callable[[int], None]) -> Iterator[None]:
-    """Count the pages WeasyPrint lays out inside this block, without printing its records."""
-    logger = logging.getLogger("weasyprint.progress")
-    handler = _PageCounter(advance)
-    old_level, old_propagate = logger.level, logger.propagate
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
-    logger.propagate = False
-    try:
-        yield
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(old_level)
-        logger.propagate = old_propagate

@@ -32,8 +32,7 @@ from . import progress
 from .check import Finding, check_book
 from .errors import BookError, BookErrors
 from .model import Book, Chapter
-from .pagination import anchor_pages, overflows
-from .pdf import layout
+from .printbook import BookLayout, lay_out_book
 from .render import printed_toc
 
 PAGE_HEIGHT_PX = 900
@@ -73,10 +72,10 @@ def _page_of_line(chapter: Chapter, line: int | None, anchors: dict[str, int]) -
     return anchors.get(f"{chapter.id}-title")
 
 
-def proof_pages(book: Book, document: object, findings: list[Finding]) -> tuple[list[ProofPage], list[Finding]]:
+def proof_pages(book: Book, laid_out: BookLayout, findings: list[Finding]) -> tuple[list[ProofPage], list[Finding]]:
     """What falls on each PDF page, and the findings that fall on no page."""
-    anchors = anchor_pages(document)  # type: ignore[arg-type]
-    pages = [ProofPage(i) for i in range(len(document.pages))]  # type: ignore[attr-defined]
+    anchors = laid_out.anchors
+    pages = [ProofPage(i) for i in range(laid_out.pages)]
     for m in book.markers:
         if f"page-{m.number}" in anchors:
             pages[anchors[f"page-{m.number}"]].originals.append(m.number)
@@ -96,11 +95,10 @@ def proof_pages(book: Book, document: object, findings: list[Finding]) -> tuple[
                 pages[anchors[heading.id]].toc.append((entry.title, entry.page))
                 entry_pages[entry.line] = anchors[heading.id]
     chapters = {c.source: c for c in book.chapters}
-    extra = [] if book.reflow else [
-        Finding("PDF", "error", o.source, o.line, None,
-                f"original page {o.page} overflows the type area by {o.extra_lines} lines",
-                "check this page marker's place, or adjust layout: in book.yaml")
-        for o in overflows(document, book)]  # type: ignore[arg-type]
+    extra = [Finding("PDF", "error", o.source, o.line, None,
+                     f"original page {o.page} overflows the type area by {o.extra_lines} lines",
+                     "check this page marker's place, or adjust layout: in book.yaml")
+             for o in laid_out.overflows]
     unplaced = []
     for f in [*findings, *extra]:
         index = None
@@ -207,10 +205,10 @@ def make_proof(root: Path, out: Path) -> Path:
     with progress.phase("checking the manuscript", unit="findings") as advance:
         book, findings = read_for_proof(root)
         advance(len(findings))
-    with progress.phase("laying out the PDF") as advance, progress.counting_layout(advance):
-        document = layout(book)
-    pdf = document.write_pdf()
-    pages, unplaced = proof_pages(book, document, findings)
+    with progress.phase("laying out the PDF") as advance:
+        laid_out = lay_out_book(book, out, advance=advance)
+    pdf = laid_out.pdf
+    pages, unplaced = proof_pages(book, laid_out, findings)
     target = out / "proof"
     staging = out / ".proof.part"
     shutil.rmtree(staging, ignore_errors=True)

@@ -24,7 +24,7 @@ from watchdog.observers import Observer
 from .check import check_book, format_plain
 from .epub import build_epub
 from .errors import BookError
-from .pdf import build_pdf
+from .printbook import build_pdf
 from .preview import Build, PreviewServer, PreviewState
 
 DEBOUNCE_S = 0.3

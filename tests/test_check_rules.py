@@ -21,7 +21,7 @@ import pytest
 
 from paiban.check import catalogue, check_all, format_plain
 from paiban.epub import build_epub
-from paiban.pdf import build_pdf
+from paiban.printbook import build_pdf
 from paiban.reader import read_book
 
 CASES = Path(__file__).parent / "check"

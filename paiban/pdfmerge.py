@@ -1,0 +1,168 @@
+"""Joining separately laid-out parts of the printed book into one PDF.
+
+Each part (the cover, the front matter, each chapter) is a PDF of its own, written by
+WeasyPrint in a worker process (:mod:`paiban.printparts`). What a single WeasyPrint
+document would have made across the whole book is made here from facts each part
+reports about itself (:class:`LaidOutPart`): one outline of every part's bookmarks,
+one tree of named destinations (``#page-12``, heading ids), links from one part to
+another (the contents to the chapters), page labels that match the printed folios,
+and the frame's running heads and folios laid over each page of text. The PDF work
+is pikepdf's (QPDF): it copies pages and their resources between files without
+parsing their content.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+
+import pikepdf
+from weasyprint.document import Document
+
+from .log import LOGGER
+from .pagination import Overflow
+
+Rect = tuple[float, float, float, float]
+
+
+@dataclass(frozen=True)
+class LaidOutPart:
+    """A part's PDF and what the joined PDF needs to know about it (PDF points, pages from 0)."""
+
+    pdf: bytes
+    pages: int
+    anchors: dict[str, tuple[int, float, float]]  # id: (page, x, y)
+    links: tuple[tuple[int, str, Rect], ...]  # (page, id, rectangle) of links to ids of other parts
+    bookmarks: tuple[tuple[int, str, int, float, float], ...]  # (level, label, page, x, y)
+    overflows: tuple[Overflow, ...] = ()
+
+    def facts_json(self) -> str:
+        facts = asdict(self)
+        del facts["pdf"]
+        return json.dumps(facts, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, pdf: bytes, text: str) -> LaidOutPart:
+        f = json.loads(text)
+        return cls(pdf, f["pages"], {k: tuple(v) for k, v in f["anchors"].items()},  # type: ignore[misc]
+                   tuple((p, t, tuple(r)) for p, t, r in f["links"]),  # type: ignore[misc]
+                   tuple(tuple(b) for b in f["bookmarks"]),  # type: ignore[misc]
+                   tuple(Overflow(**o) for o in f["overflows"]))
+
+
+def write_part(document: Document, overflows: Sequence[Overflow] = (), **options: object) -> LaidOutPart:
+    """Write a laid-out part and gather its facts.
+
+    Links to an id that is not in this part are taken out of WeasyPrint's pages
+    before writing (it would drop them with a warning) and returned, to be made in
+    the joined PDF where the id exists.
+    """
+    anchors: dict[str, tuple[int, float, float]] = {}
+    bookmarks = []
+    for index, page in enumerate(document.pages):
+        to_pdf = _to_pdf(page.height)
+        for name, (x, y, _, _) in page.anchors.items():
+            anchors.setdefault(name, (index, *to_pdf(x, y)))
+        for level, label, (x, y), _state in page.bookmarks:
+            bookmarks.append((level, label, index, *to_pdf(x, y)))
+    links = []
+    for index, page in enumerate(document.pages):
+        to_pdf = _to_pdf(page.height)
+        kept = []
+        for link in page.links:
+            kind, target, (x1, y1, x2, y2), _box = link
+            if kind == "internal" and target not in anchors:
+                links.append((index, target, (*to_pdf(x1, y2), *to_pdf(x2, y1))))
+            else:
+                kept.append(link)
+        page.links[:] = kept
+    pdf = document.write_pdf(**options)
+    return LaidOutPart(pdf, len(document.pages), anchors, tuple(links), tuple(bookmarks), tuple(overflows))
+
+
+def _to_pdf(page_height: float):  # type: ignore[no-untyped-def]
+    """CSS pixels from the page's top left to PDF points from its bottom left (as WeasyPrint writes)."""
+    return lambda x, y: (round(x * 0.75, 3), round((page_height - y) * 0.75, 3))
+
+
+@dataclass(frozen=True)
+class PagePlan:
+    """One page of the joined PDF: a part's page, and the (part, page) laid over it if any."""
+
+    part: int
+    page: int
+    overlay: tuple[int, int] | None = None
+
+
+def join(parts: Sequence[LaidOutPart], plan: Sequence[PagePlan], body_start: int) -> bytes:
+    """One PDF of ``plan``'s pages; its metadata and output intent are those of the first part.
+
+    ``body_start`` is the index of the first body page, where the page labels (the
+    folios a PDF viewer shows) start at 1; the pages before it are labelled i, ii, …
+    """
+    sources = [pikepdf.open(io.BytesIO(p.pdf)) for p in parts]
+    out = pikepdf.new()
+    first = sources[0].Root
+    for key in ("/Lang", "/OutputIntents", "/Metadata", "/MarkInfo", "/ViewerPreferences"):
+        if key in first:
+            out.Root[key] = out.copy_foreign(sources[0].make_indirect(first[key]))
+    if "/Info" in sources[0].trailer:
+        out.docinfo = out.copy_foreign(sources[0].make_indirect(sources[0].trailer.Info))
+    where: dict[tuple[int, int], int] = {}
+    for index, item in enumerate(plan):
+        out.pages.append(sources[item.part].pages[item.page])
+        where[(item.part, item.page)] = index
+        if item.overlay is not None:
+            out.pages[index].add_overlay(sources[item.overlay[0]].pages[item.overlay[1]])
+    destinations = _destinations(out, parts, where)
+    _links(out, parts, where, destinations)
+    _outline(out, parts, where)
+    out.Root.PageLabels = pikepdf.Dictionary(Nums=pikepdf.Array(
+        [0, pikepdf.Dictionary(S=pikepdf.Name.r), body_start, pikepdf.Dictionary(S=pikepdf.Name.D)]))
+    data = io.BytesIO()
+    out.save(data, deterministic_id=True, min_version=sources[0].pdf_version,
+             object_stream_mode=pikepdf.ObjectStreamMode.preserve)
+    return data.getvalue()
+
+
+def _destinations(out: pikepdf.Pdf, parts: Sequence[LaidOutPart], where: dict[tuple[int, int], int]) -> set[str]:
+    """Every part's anchors as named destinations, so ``book.pdf#page-12`` and links within a part work."""
+    tree = pikepdf.NameTree.new(out)
+    for p, part in enumerate(parts):
+        for name, (page, x, y) in part.anchors.items():
+            if name not in tree:
+                tree[name] = pikepdf.Array([out.pages[where[(p, page)]].obj, pikepdf.Name.XYZ, x, y, 0])
+    out.Root.Names = pikepdf.Dictionary(Dests=tree.obj)
+    return {name for part in parts for name in part.anchors}
+
+
+def _links(out: pikepdf.Pdf, parts: Sequence[LaidOutPart], where: dict[tuple[int, int], int],
+           destinations: set[str]) -> None:
+    for p, part in enumerate(parts):
+        for page, target, rect in part.links:
+            if target not in destinations:
+                LOGGER.warning("no anchor #%s for an internal link", target)
+                continue
+            annotation = out.make_indirect(pikepdf.Dictionary(
+                Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Link, Rect=pikepdf.Array(rect),
+                BS=pikepdf.Dictionary(W=0), Dest=pikepdf.String(target)))
+            pdf_page = out.pages[where[(p, page)]]
+            if "/Annots" not in pdf_page.obj:
+                pdf_page.obj.Annots = pikepdf.Array()
+            pdf_page.obj.Annots.append(annotation)
+
+
+def _outline(out: pikepdf.Pdf, parts: Sequence[LaidOutPart], where: dict[tuple[int, int], int]) -> None:
+    """The parts' bookmarks nested by level, as WeasyPrint nests them within one document."""
+    with out.open_outline() as outline:
+        outline.root.clear()
+        stack: list[tuple[int, list[pikepdf.OutlineItem]]] = [(0, outline.root)]
+        for p, part in enumerate(parts):
+            for level, label, page, x, y in part.bookmarks:
+                item = pikepdf.OutlineItem(label, where[(p, page)], "XYZ", left=x, top=y)
+                while stack[-1][0] >= level:
+                    stack.pop()
+                stack[-1][1].append(item)
+                stack.append((level, item.children))
