@@ -22,13 +22,13 @@ from pypinyin import lazy_pinyin
 from weasyprint.formatting_structure import boxes
 
 from . import justify
+from .fetch import ConfinedFetcher
 from .glyphs import check_glyphs
 from .log import LOGGER
 from .model import Book, Chapter
 from .pagination import overflows
 from .pdfmerge import LaidOutPart, write_part
 from .punctuation import compress_punctuation
-from .fetch import ConfinedFetcher
 from .render import environment, printed_toc, render_template, stylesheet
 
 PT_PER_MM = 72 / 25.4

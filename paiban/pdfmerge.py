@@ -15,14 +15,16 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import pikepdf
 from weasyprint.document import Document
 
 from .log import LOGGER
 from .pagination import Overflow
+from .pdffonts import share_fonts
 
 Rect = tuple[float, float, float, float]
 
@@ -82,7 +84,7 @@ def write_part(document: Document, overflows: Sequence[Overflow] = (), **options
     return LaidOutPart(pdf, len(document.pages), anchors, tuple(links), tuple(bookmarks), tuple(overflows))
 
 
-def _to_pdf(page_height: float):  # type: ignore[no-untyped-def]
+def _to_pdf(page_height: float) -> Callable[[float, float], tuple[float, float]]:
     """CSS pixels from the page's top left to PDF points from its bottom left (as WeasyPrint writes)."""
     return lambda x, y: (round(x * 0.75, 3), round((page_height - y) * 0.75, 3))
 
@@ -96,8 +98,12 @@ class PagePlan:
     overlay: tuple[int, int] | None = None
 
 
-def join(parts: Sequence[LaidOutPart], plan: Sequence[PagePlan], body_start: int) -> bytes:
+def join(parts: Sequence[LaidOutPart], plan: Sequence[PagePlan], body_start: int,
+         subset: Callable[[Path, int, frozenset[int]], bytes]) -> bytes:
     """One PDF of ``plan``'s pages; its metadata and output intent are those of the first part.
+
+    Each face gets one font program for all parts, made by ``subset``
+    (:func:`paiban.pdffonts.share_fonts`).
 
     ``body_start`` is the index of the first body page, where the page labels (the
     folios a PDF viewer shows) start at 1; the pages before it are labelled i, ii, …
@@ -119,6 +125,7 @@ def join(parts: Sequence[LaidOutPart], plan: Sequence[PagePlan], body_start: int
     destinations = _destinations(out, parts, where)
     _links(out, parts, where, destinations)
     _outline(out, parts, where)
+    share_fonts(out, subset)
     out.Root.PageLabels = pikepdf.Dictionary(Nums=pikepdf.Array(
         [0, pikepdf.Dictionary(S=pikepdf.Name.r), body_start, pikepdf.Dictionary(S=pikepdf.Name.D)]))
     data = io.BytesIO()

@@ -38,8 +38,8 @@ from .log import LOGGER
 from .model import Book, Chapter
 from .output import atomic_output
 from .pagination import Overflow
-from .pdf import cover_title_lines, frame_html, lay_out_part, layout_html, part_html, press_options, \
-    print_stylesheets
+from .pdf import cover_title_lines, frame_html, lay_out_part, layout_html, part_html, press_options, print_stylesheets
+from .pdffonts import subset_font
 from .pdfmerge import LaidOutPart, PagePlan, join
 from .render import stylesheet
 
@@ -61,7 +61,7 @@ class _Parts:
         self.book, self.out, self.press, self.pool = book, out, press, pool
         self.salt = f"{cache.tools_key(book, _font_files())}\npress={press}"
 
-    def get(self, html: str, chapter: Chapter | None = None) -> concurrent.futures.Future[LaidOutPart]:
+    def get(self, label: str, html: str, chapter: Chapter | None = None) -> concurrent.futures.Future[LaidOutPart]:
         """The part laid out from ``html``, as a future (already done when cached).
 
         The key holds the HTML and, for a chapter, what the HTML does not: the
@@ -79,6 +79,7 @@ class _Parts:
         if cached is not None:
             future.set_result(LaidOutPart.from_json(*cached))
             return future
+        LOGGER.info("laying out %s", label)
         if self.pool is None:
             future.set_result(lay_out_part(self.book, html, chapter, self.press))
         else:
@@ -154,7 +155,7 @@ def _pool(jobs: int) -> Iterator[concurrent.futures.Executor | None]:
 
 def cover(book: Book, out: Path) -> bytes:
     """The cover page as printed (the EPUB's cover image is rendered from it)."""
-    return _Parts(book, out, False, None).get(part_html(book, "cover")).result().pdf
+    return _Parts(book, out, False, None).get("the cover", part_html(book, "cover")).result().pdf
 
 
 def lay_out_book(book: Book, out: Path, press: bool = False,
@@ -164,17 +165,18 @@ def lay_out_book(book: Book, out: Path, press: bool = False,
                                                        for c in book.chapters]
     with _pool(len(htmls)) as pool:
         parts = _Parts(book, out, press, pool)
-        futures = [parts.get(htmls[0])] + [parts.get(h, c) for h, c in zip(htmls[1:], book.chapters, strict=True)]
+        futures = [parts.get("the cover", htmls[0])] + [parts.get(c.source, h, c)
+                                                         for h, c in zip(htmls[1:], book.chapters, strict=True)]
         for future in concurrent.futures.as_completed(futures):
             advance(future.result().pages)
         cover_part, *chapters = [f.result() for f in futures]
         firsts = _first_folios(chapters)
-        front = parts.get(part_html(book, "front", folios=_folios(chapters, firsts), press=press))
-        frames = [parts.get(frame_html(book, chapter, part.pages, first, blank, press))
+        front = parts.get("the front matter", part_html(book, "front", folios=_folios(chapters, firsts), press=press))
+        frames = [parts.get(f"the frame of {chapter.source}", frame_html(book, chapter, part.pages, first, blank, press))
                   for chapter, part, first, blank in zip(book.chapters, chapters, firsts, _blanks(chapters),
                                                           strict=True)]
-        advance(front.result().pages)
-        return _join(cover_part, front.result(), chapters, [f.result() for f in frames])
+        advance(front.result().pages - 1 + sum(f.result().pages - c.pages for f, c in zip(frames, chapters, strict=True)))
+        return _join(cover_part, front.result(), chapters, [f.result() for f in frames], out)
 
 
 def _blanks(chapters: list[LaidOutPart]) -> list[bool]:
@@ -198,20 +200,28 @@ def _folios(chapters: list[LaidOutPart], firsts: list[int]) -> dict[str, str]:
 
 
 def _join(cover_part: LaidOutPart, front: LaidOutPart, chapters: list[LaidOutPart],
-          frames: list[LaidOutPart]) -> BookLayout:
+          frames: list[LaidOutPart], out: Path) -> BookLayout:
     """The pages in order: the cover, the front matter, then each chapter's pages under its
     frame's, and the frame's blank page after it if there is one."""
     parts = [cover_part, front, *chapters, *frames]
-    plan = [PagePlan(0, 0)] + [PagePlan(1, i) for i in range(front.pages)]
+    # The front matter's last page is the body's first right-hand page, left empty (print.html).
+    plan = [PagePlan(0, 0)] + [PagePlan(1, i) for i in range(front.pages - 1)]
     body_start = len(plan)
     for k, chapter in enumerate(chapters):
         frame = 2 + len(chapters) + k
         plan += [PagePlan(2 + k, i, (frame, i)) for i in range(chapter.pages)]
         plan += [PagePlan(frame, i) for i in range(chapter.pages, frames[k].pages)]
-    pdf = join(parts, plan, body_start)
+    pdf = join(parts, plan, body_start, lambda file, index, glyphs: _subset(out, file, index, glyphs))
     at = {(p.part, p.page): i for i, p in enumerate(plan)}
     anchors = {name: at[(k, page)] for k, part in enumerate(parts) for name, (page, _, _) in part.anchors.items()}
     return BookLayout(pdf, len(plan), anchors, tuple(o for c in chapters for o in c.overflows))
+
+
+def _subset(out: Path, file: Path, index: int, glyphs: frozenset[int]) -> bytes:
+    """A font program shared by the parts (:mod:`paiban.pdffonts`), kept in the cache."""
+    stat = file.stat()
+    key = hashlib.sha256(repr((str(file), stat.st_size, stat.st_mtime_ns, index, sorted(glyphs))).encode())
+    return cache.memo(out, key.hexdigest(), "font.otf", lambda: subset_font(file, index, glyphs))
 
 
 def check_pagination(book: Book, found: tuple[Overflow, ...]) -> None:
