@@ -141,6 +141,10 @@ def timed_python(code: str, runs: int) -> dict[str, float]:
     return measure([str(script)], str(script), runs)
 
 
+def isbn(book: Path) -> str:
+    return re.search(r'isbn: "([^"]+)"', (book / "book.yaml").read_text("utf-8")).group(1).replace("-", "")  # type: ignore[union-attr]
+
+
 def pdf_pages(path: Path) -> int:
     import pypdf
 
@@ -193,10 +197,14 @@ def main() -> None:
             f"import typst\ntypst.compile({str(typ)!r}, output={str(work / f'typst{pages}.pdf')!r})\n", args.runs)
         rows[str(pages)] = r
         measure([build, *common], build, 1)
-        facts[str(pages)] = {"characters": chars, "paiban_pages": pdf_pages(next(out.glob("*.pdf"))),
-                             "typst_pages": pdf_pages(work / f"typst{pages}.pdf")}
-        print(f"\n== {pages}-page book: {chars:,} characters; paiban {facts[str(pages)]['paiban_pages']} pages, "
-              f"Typst {facts[str(pages)]['typst_pages']} pages ==")
+        ours = out / f"{isbn(book)}.pdf"
+        facts[str(pages)] = {"characters": chars, "paiban_pages": pdf_pages(ours),
+                             "typst_pages": pdf_pages(work / f"typst{pages}.pdf"),
+                             "paiban_kb": ours.stat().st_size / 1024,
+                             "typst_kb": (work / f"typst{pages}.pdf").stat().st_size / 1024}
+        f = facts[str(pages)]
+        print(f"\n== {pages}-page book: {chars:,} characters; paiban {f['paiban_pages']} pages "
+              f"({f['paiban_kb']:,.0f} KB), Typst {f['typst_pages']} pages ({f['typst_kb']:,.0f} KB) ==")
         print(f"{'':34} {'median s':>9} {'min':>7} {'max':>7} {'peak MB':>8}")
         for name, v in r.items():
             print(f"{name:34} {v['median']:9.2f} {v['min']:7.2f} {v['max']:7.2f} {v['peak_mb']:8.0f}")

@@ -3,19 +3,18 @@
 - An output whose inputs have not changed is copied from the content-addressed cache
   in the output folder (:mod:`paiban.cache`) instead of being made again.
 - When both the EPUB and the PDF must be made, the EPUB is built in a forked worker
-  process while this one lays the PDF out: the two share nothing but the model, and
-  the machine has more than one core.
+  process while this one lays the PDF out (itself in worker processes,
+  :mod:`paiban.printbook`): the two share nothing but the model and the printed
+  cover (the EPUB's cover image), which is laid out first, once.
 """
 
 from __future__ import annotations
 
-import concurrent.futures
 import contextlib
-import multiprocessing
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import cache, fontconfig, progress
+from . import cache, fontconfig, progress, workers
 from .fonts import FACES
 from .model import Book
 
@@ -77,9 +76,11 @@ def build(book: Book, out: Path, what: str, options: Options) -> list[Path]:
         else:
             todo.append((kind, key, targets))
     parallel = [kind for kind, _, _ in todo] == ["epub", "pdf"]
-    pool = concurrent.futures.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) \
-        if parallel else None
-    with pool or contextlib.nullcontext():
+    if parallel:
+        from .printbook import cover
+
+        cover(book, out)  # both need the cover laid out: once, here, before they part
+    with workers.pool(1) if parallel else contextlib.nullcontext() as pool:
         epub_done = pool.submit(_epub_in_worker, book, out, options) if pool else None
         for kind, key, targets in todo:
             if kind == "epub" and epub_done is not None:

@@ -2,21 +2,19 @@
 
 WeasyPrint drops a character that no font can draw without a word (WeasyPrint issue
 #1810): the PDF silently loses it. So before layout the PDF builder checks the text it
-is about to print against the fonts its stylesheets name. Each ``font-family`` list in
-the stylesheets is resolved the way Pango resolves it, through fontconfig
-(``fc-match``), to font files; their character maps are read with fontTools (cached
-per file); a character found in none of them is a :class:`~paiban.errors.BookError`
+is about to print against the fonts its stylesheets name. Each family of the
+stylesheets' ``font-family`` lists is resolved the way Pango resolves it, through
+fontconfig (:mod:`paiban.fontconfig`), to a font whose charset fontconfig has
+cached; a character found in none of them is a :class:`~paiban.errors.BookError`
 naming it (``U+XXXX``) and the manuscript line where it stands.
 """
 
 from __future__ import annotations
 
-import functools
 import re
 import unicodedata
 
 import lxml.html
-from fontTools.ttLib import TTFont
 
 from . import fontconfig
 from .fonts import FACES
@@ -46,22 +44,9 @@ def families(css: str) -> list[str]:
     return names
 
 
-def font_file(family: str) -> tuple[str, int]:
-    """The font file and face index fontconfig gives for ``family``."""
-    found = fontconfig.match(family)
-    return str(found.file), found.index
-
-
-@functools.cache
-def coverage(path: str, index: int) -> frozenset[int]:
-    """The code points a font file's face maps to glyphs (read once per process)."""
-    with TTFont(path, fontNumber=index, lazy=True) as font:
-        return frozenset(font.getBestCmap())
-
-
 def covered(css: str) -> frozenset[int]:
     """Every code point some font of the stylesheets can draw."""
-    return frozenset().union(*(coverage(*font_file(name)) for name in families(css)))
+    return frozenset().union(*(fontconfig.charset(name) for name in families(css)))
 
 
 def printed_text(html: str) -> str:

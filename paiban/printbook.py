@@ -22,16 +22,13 @@ again, and the front matter and frame only if a page count changed.
 from __future__ import annotations
 
 import concurrent.futures
-import contextlib
 import hashlib
 import logging
-import multiprocessing
-import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from . import cache
+from . import cache, workers
 from .cover_spread import spread_html
 from .errors import BookError, BookErrors
 from .log import LOGGER
@@ -54,44 +51,64 @@ class BookLayout:
     overflows: tuple[Overflow, ...]
 
 
-class _Parts:
-    """Parts laid out once: from the cache when their key is there, else by a worker."""
+@dataclass(frozen=True)
+class _Job:
+    """A part to lay out: what the log calls it, its HTML, its chapter if it is one."""
 
-    def __init__(self, book: Book, out: Path, press: bool, pool: concurrent.futures.Executor | None) -> None:
-        self.book, self.out, self.press, self.pool = book, out, press, pool
+    label: str
+    html: str
+    chapter: Chapter | None = None
+
+
+class _Parts:
+    """Parts laid out once: from the cache when their key is there, else here or by workers."""
+
+    def __init__(self, book: Book, out: Path, press: bool) -> None:
+        self.book, self.out, self.press = book, out, press
         self.salt = f"{cache.tools_key(book, _font_files())}\npress={press}"
 
-    def get(self, label: str, html: str, chapter: Chapter | None = None) -> concurrent.futures.Future[LaidOutPart]:
-        """The part laid out from ``html``, as a future (already done when cached).
-
-        The key holds the HTML and, for a chapter, what the HTML does not: the
-        content of its images and the source lines of its page markers (an
-        overflowing page is reported at its marker's line).
-        """
-        h = hashlib.sha256(f"{self.salt}\n{html}".encode())
-        if chapter is not None:
-            h.update(repr([chapter.source, [(m.number, m.line) for m in chapter.markers]]).encode())
-            for name, data in chapter.images:
+    def key(self, job: _Job) -> str:
+        """The HTML and, for a chapter, what the HTML does not hold: the content of its
+        images and the source lines of its page markers (an overflowing page is
+        reported at its marker's line)."""
+        h = hashlib.sha256(f"{self.salt}\n{job.html}".encode())
+        if job.chapter is not None:
+            h.update(repr([job.chapter.source, [(m.number, m.line) for m in job.chapter.markers]]).encode())
+            for name, data in job.chapter.images:
                 h.update(name.encode() + hashlib.sha256(data).digest())
-        key = h.hexdigest()
-        cached = cache.load_part(self.out, key)
-        future: concurrent.futures.Future[LaidOutPart] = concurrent.futures.Future()
-        if cached is not None:
-            future.set_result(LaidOutPart.from_json(*cached))
-            return future
-        LOGGER.info("laying out %s", label)
-        if self.pool is None:
-            future.set_result(lay_out_part(self.book, html, chapter, self.press))
+        return h.hexdigest()
+
+    def lay_out(self, jobs: list[_Job], advance: Callable[[int], None] = lambda n: None) -> list[LaidOutPart]:
+        """The parts of ``jobs``, in order; those not cached laid out in parallel when
+        there are several and more than one core (:mod:`paiban.workers`)."""
+        keys = [self.key(job) for job in jobs]
+        done: dict[int, LaidOutPart] = {}
+        for index, key in enumerate(keys):
+            if (cached := cache.load_part(self.out, key)) is not None:
+                done[index] = LaidOutPart.from_json(*cached)
+                advance(done[index].pages)
+        todo = [i for i in range(len(jobs)) if i not in done]
+        for i in todo:
+            LOGGER.info("laying out %s", jobs[i].label)
+        if len(todo) > 1 and workers.cores() > 1:
+            with workers.pool(min(len(todo), workers.cores())) as pool:
+                running = {pool.submit(_in_worker, self.book, jobs[i].html, jobs[i].chapter, self.press): i
+                           for i in todo}
+                for future in concurrent.futures.as_completed(running):
+                    part, records = future.result()
+                    for record in records:
+                        logging.getLogger(record.name).handle(record)
+                    done[running[future]] = self._keep(keys[running[future]], part, advance)
         else:
-            future = self.pool.submit(_in_worker, self.book, html, chapter, self.press)  # type: ignore[arg-type]
-            future = _replaying(future)
-        part = future.result() if future.done() and not future.exception() else None
-        if part is not None:
-            cache.store_part(self.out, key, part.pdf, part.facts_json())
-        else:
-            future.add_done_callback(lambda f: f.exception() or cache.store_part(
-                self.out, key, f.result().pdf, f.result().facts_json()))
-        return future
+            for i in todo:
+                done[i] = self._keep(keys[i], lay_out_part(self.book, jobs[i].html, jobs[i].chapter, self.press),
+                                     advance)
+        return [done[i] for i in range(len(jobs))]
+
+    def _keep(self, key: str, part: LaidOutPart, advance: Callable[[int], None]) -> LaidOutPart:
+        cache.store_part(self.out, key, part.pdf, part.facts_json())
+        advance(part.pages)
+        return part
 
 
 def _in_worker(book: Book, html: str, chapter: Chapter | None, press: bool) -> tuple[LaidOutPart, list[logging.LogRecord]]:
@@ -119,64 +136,31 @@ class _Collect(logging.Handler):
         self.records.append(record)
 
 
-def _replaying(future: concurrent.futures.Future) -> concurrent.futures.Future[LaidOutPart]:  # type: ignore[type-arg]
-    """A future of a worker's part that emits the worker's log records here when it is done."""
-    result: concurrent.futures.Future[LaidOutPart] = concurrent.futures.Future()
-
-    def done(f: concurrent.futures.Future) -> None:  # type: ignore[type-arg]
-        if f.exception() is not None:
-            result.set_exception(f.exception())
-            return
-        part, records = f.result()
-        for record in records:
-            logging.getLogger(record.name).handle(record)
-        result.set_result(part)
-
-    future.add_done_callback(done)
-    return result
-
-
 def _font_files() -> list[Path]:
     from .builder import font_files
 
     return font_files()
 
 
-@contextlib.contextmanager
-def _pool(jobs: int) -> Iterator[concurrent.futures.Executor | None]:
-    """Worker processes for ``jobs`` layouts, if there is more than one core and one job."""
-    workers = min(jobs, os.cpu_count() or 1)
-    if workers < 2:
-        yield None
-        return
-    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        yield pool
-
-
 def cover(book: Book, out: Path) -> bytes:
     """The cover page as printed (the EPUB's cover image is rendered from it)."""
-    return _Parts(book, out, False, None).get("the cover", part_html(book, "cover")).result().pdf
+    return _Parts(book, out, False).lay_out([_Job("the cover", part_html(book, "cover"))])[0].pdf
 
 
 def lay_out_book(book: Book, out: Path, press: bool = False,
                  advance: Callable[[int], None] = lambda n: None) -> BookLayout:
     """Lay the book out in parts and join them; ``advance(n)`` counts pages as parts are done."""
-    htmls = [part_html(book, "cover", press=press)] + [part_html(book, "chapter", c, press=press)
-                                                       for c in book.chapters]
-    with _pool(len(htmls)) as pool:
-        parts = _Parts(book, out, press, pool)
-        futures = [parts.get("the cover", htmls[0])] + [parts.get(c.source, h, c)
-                                                         for h, c in zip(htmls[1:], book.chapters, strict=True)]
-        for future in concurrent.futures.as_completed(futures):
-            advance(future.result().pages)
-        cover_part, *chapters = [f.result() for f in futures]
-        firsts = _first_folios(chapters)
-        front = parts.get("the front matter", part_html(book, "front", folios=_folios(chapters, firsts), press=press))
-        frames = [parts.get(f"the frame of {chapter.source}", frame_html(book, chapter, part.pages, first, blank, press))
-                  for chapter, part, first, blank in zip(book.chapters, chapters, firsts, _blanks(chapters),
-                                                          strict=True)]
-        advance(front.result().pages - 1 + sum(f.result().pages - c.pages for f, c in zip(frames, chapters, strict=True)))
-        return _join(cover_part, front.result(), chapters, [f.result() for f in frames], out)
+    parts = _Parts(book, out, press)
+    cover_part, *chapters = parts.lay_out(
+        [_Job("the cover", part_html(book, "cover", press=press))]
+        + [_Job(c.source, part_html(book, "chapter", c, press=press), c) for c in book.chapters], advance)
+    firsts = _first_folios(chapters)
+    front, *frames = parts.lay_out(
+        [_Job("the front matter", part_html(book, "front", folios=_folios(chapters, firsts), press=press))]
+        + [_Job(f"the frame of {c.source}", frame_html(book, c, part.pages, first, blank, press))
+           for c, part, first, blank in zip(book.chapters, chapters, firsts, _blanks(chapters), strict=True)])
+    advance(front.pages - 1 + sum(f.pages - c.pages for f, c in zip(frames, chapters, strict=True)))
+    return _join(cover_part, front, chapters, frames, out)
 
 
 def _blanks(chapters: list[LaidOutPart]) -> list[bool]:

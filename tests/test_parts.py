@@ -9,8 +9,13 @@ program, and a changed paragraph lays out its own chapter and nothing else.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -151,3 +156,24 @@ def test_a_changed_paragraph_lays_out_its_chapter_only(built: tuple[Path, Path, 
     log = build(copy, copy_out)
     assert re.findall(r"laying out (?:\S*/)?(chapters/\d+\.md|the .+)", log) == ["chapters/02.md"]
     assert "生活线" in "".join(squashed(p) for p in pypdf.PdfReader(copy_out / f"{ISBN}.pdf").pages)
+
+
+def test_ctrl_c_stops_the_workers_without_a_traceback(tmp_path: Path) -> None:
+    write_book(tmp_path / "book")
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, str(ROOT / "build.py"), "pdf", "--manuscript", str(tmp_path / "book"),
+                             "--out", str(out), "-v"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True)
+    assert proc.stderr is not None
+    seen: list[str] = []
+    while not any("laying out" in line and "chapters/03.md" in line for line in seen) and proc.poll() is None:
+        seen.append(proc.stderr.readline())
+    time.sleep(0.3)
+    os.killpg(proc.pid, signal.SIGINT)  # as Ctrl-C does: to the build and its workers
+    proc.wait(timeout=60)
+    assert proc.returncode != 0
+    assert "Traceback" not in proc.stderr.read()
+    assert not (out / f"{ISBN}.pdf").exists() and list(out.rglob(".*.part")) == []
+    time.sleep(0.5)
+    with pytest.raises(ProcessLookupError):
+        os.killpg(proc.pid, 0)  # no worker outlives the build

@@ -37,6 +37,7 @@ _INLINE = re.compile(
 # What starts a line without being text: a heading's #, quotation marks >, a list item's marker, indentation.
 _PREFIX = re.compile(r"#{1,6}[ \t]+|[ \t]*(?:>[ \t]?)*(?:(?:[-*+]|\d+[.)])[ \t]+)?[ \t]*")
 _CLOSING_HASHES = re.compile(r"[ \t]+#+[ \t]*$")
+_COMMENTS = re.compile(r"(<!--.*?-->\s*)+")
 _NEW_BLOCK = re.compile(r"^[ \t]*(?:[-*+][ \t]|\d+[.)][ \t]|\||\[\^[^\]]+\]:|>)")
 
 
@@ -65,27 +66,24 @@ def _prose(line: int, source: str) -> ProseLine:
     cols: list[int] = []
     breaks: list[tuple[int, int, int]] = []
     pos = start
+    # Runs of characters are taken whole (a slice and its columns), not one by one: a
+    # paragraph is one line of a few thousand characters. ``cols`` counts the prose so far.
     for m in _INLINE.finditer(source, start):
-        for i in range(pos, m.start()):
-            text.append(source[i])
-            cols.append(i + 1)
+        text.append(source[pos:m.start()])
+        cols.extend(range(pos + 1, m.start() + 1))
         pos = m.end()
         if m.group("marker"):
-            breaks.append((len(text), int(m.group(2)), m.start() + 1))
+            breaks.append((len(cols), int(m.group(2)), m.start() + 1))
         elif m.group("text") is not None:
-            for i in range(m.start("text"), m.end("text")):
-                text.append(source[i])
-                cols.append(i + 1)
+            text.append(m.group("text"))
+            cols.extend(range(m.start("text") + 1, m.end("text") + 1))
         elif m.group("escaped"):
             text.append(m.group("escaped"))
             cols.append(m.start("escaped") + 1)
-    for i in range(pos, len(source)):
-        text.append(source[i])
-        cols.append(i + 1)
-    while text and text[-1] in " \t":
-        text.pop()
-        cols.pop()
-    return ProseLine(line, "".join(text), tuple(cols), heading, tuple(breaks), bool(_NEW_BLOCK.match(source)))
+    text.append(source[pos:])
+    cols.extend(range(pos + 1, len(source) + 1))
+    prose = "".join(text).rstrip(" \t")
+    return ProseLine(line, prose, tuple(cols[:len(prose)]), heading, tuple(breaks), bool(_NEW_BLOCK.match(source)))
 
 
 @cache
@@ -115,7 +113,7 @@ def prose_lines(chapter: Chapter) -> tuple[ProseLine | None, ...]:
             in_comment = True
             source = source[:opened]
         stripped = source.strip()
-        if not stripped or MARKER.fullmatch(stripped) or re.fullmatch(r"(<!--.*?-->\s*)+", stripped):
+        if not stripped or MARKER.fullmatch(stripped) or _COMMENTS.fullmatch(stripped):
             lines.append(None)
             continue
         lines.append(_prose(number, source))

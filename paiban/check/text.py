@@ -19,6 +19,7 @@ _AFTER_HAN = re.compile(f"(?<=[{HAN}])[,;:?!.)](?=[ \t]*[{HAN}{CJK_PUNCT}]|$)")
 _BEFORE_HAN = re.compile(f"\\((?=[{HAN}])")
 PAIRS = {"“": "”", "‘": "’", "（": "）", "【": "】", "《": "》", "〈": "〉"}
 CLOSERS = {v: k for k, v in PAIRS.items()}
+_PAIRED = re.compile(f"[{''.join(PAIRS)}{''.join(CLOSERS)}]")  # none of the marks is special in a class
 _SPACE = re.compile(f"(?<=[{HAN}])[ \t\u3000]+(?=[{HAN}])")
 _LATIN = re.compile(f"(?<=[{HAN}])[ \t]*([a-z]{{2,}})[ \t]*(?=[{HAN}])")
 _DIGITS = "〇零一二三四五六七八九"
@@ -50,7 +51,8 @@ def paired_marks(book: Book) -> Place:
         for index, para in enumerate(paras):
             stack: list[tuple[str, ProseLine, int]] = []
             for p in para:
-                for i, ch in enumerate(p.text):
+                for m in _PAIRED.finditer(p.text):
+                    i, ch = m.start(), m.group()
                     if ch in PAIRS:
                         stack.append((ch, p, i))
                     elif ch in CLOSERS:
