@@ -60,6 +60,7 @@ Limitations:
   advances. :func:`install` refuses any other version.
 """
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable
@@ -97,6 +98,10 @@ _UNBROKEN_PAIRS = frozenset('\u2014\u2015\u2026')
 
 _SPACES = frozenset(' \u00a0')
 
+# A letter or digit that is not CJK: only a line holding one can have a Latin gap
+# (:func:`is_latin_gap`); most lines of a Chinese book have none.
+_MAYBE_LATIN = re.compile('(?!' + _CJK.pattern + r')[^\W_]')
+
 _original_justify_line = inline.justify_line
 _original_text_align = inline.text_align
 
@@ -126,6 +131,7 @@ def is_cjk(char: str) -> bool:
     return _CJK.match(char) is not None
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def is_expandable(before: str, after: str) -> bool:
     """Tell whether justification may widen the gap between two visible characters.
 
@@ -157,6 +163,7 @@ def is_han(char: str) -> bool:
     return _HAN.match(char) is not None
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def is_latin_gap(before: str, after: str) -> bool:
     """Tell whether a gap lies between a Han character (or kana) and a Latin letter or digit.
 
@@ -169,6 +176,7 @@ def is_latin_gap(before: str, after: str) -> bool:
     return (is_han(before) and latin(after)) or (latin(before) and is_han(after))
 
 
+@functools.lru_cache(maxsize=1 << 14)
 def _is_transparent(char: str) -> bool:
     """Tell whether ``char`` is invisible to gap counting: combining or format marks.
 
@@ -230,6 +238,13 @@ class _LineGaps:
             offset += len(char.encode())
 
 
+def _line_text(box: boxes.Box) -> str:
+    """The text of a line's text boxes (to rule out a walk of its gaps cheaply)."""
+    if isinstance(box, boxes.TextBox):
+        return box.text
+    return "".join(_line_text(child) for child in getattr(box, "children", ()))
+
+
 def _in_flow_children(box: boxes.ParentBox) -> list[boxes.Box]:
     """Return the children of ``box`` that take part in the line's layout."""
     return [child for child in box.children if child.is_in_normal_flow()]
@@ -251,7 +266,7 @@ def _text_align(context: object, line: boxes.LineBox, available_width: float,
         # line's width, but its em box still ends a whole em after it starts.
         available_width += min(ending.style['letter_spacing'], 0)
     free = available_width - line.width
-    if free > 0 and line.style['direction'] != 'rtl':
+    if free > 0 and line.style['direction'] != 'rtl' and _MAYBE_LATIN.search(_line_text(line)):
         gaps = _LineGaps(line, is_latin_gap)
         if gaps.count:
             _spread(line, gaps, min(LATIN_GAP_EM * line.style['font_size'], free / gaps.count), 0)
