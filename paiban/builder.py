@@ -5,7 +5,8 @@
 - When both the EPUB and the PDF must be made, the EPUB is built in a forked worker
   process while this one lays the PDF out (itself in worker processes,
   :mod:`paiban.printbook`): the two share nothing but the model and the printed
-  cover (the EPUB's cover image), which is laid out first, once.
+  cover, which the EPUB lays out first (for its cover image) and the PDF, needing it
+  last, finds in the cache.
 """
 
 from __future__ import annotations
@@ -77,9 +78,7 @@ def build(book: Book, out: Path, what: str, options: Options) -> list[Path]:
             todo.append((kind, key, targets))
     parallel = [kind for kind, _, _ in todo] == ["epub", "pdf"]
     if parallel:
-        from .printbook import cover
-
-        cover(book, out)  # both need the cover laid out: once, here, before they part
+        from . import printbook  # noqa: F401  imported once, before the EPUB's process forks: both lay out
     with workers.pool(1) if parallel else contextlib.nullcontext() as pool:
         epub_done = pool.submit(_epub_in_worker, book, out, options) if pool else None
         for kind, key, targets in todo:

@@ -3,8 +3,10 @@
 An editor rebuilds the same book many times a day; most rebuilds change nothing the
 output depends on. The key of an output is a SHA-256 over everything that can change
 it: the whole document model (every metadata value and every chapter's text), the
-templates and styles in effect (the book's overrides and paiban's own), paiban's own
-code, the fonts fontconfig resolves, and the build options. A changed paragraph,
+templates and styles in effect (the book's overrides and paiban's own), the book's
+images and fonts, paiban's own code, the fonts fontconfig resolves, and the build
+options. The parts of the printed book are kept the same way, each under a key of its
+own HTML (:mod:`paiban.printbook`). A changed paragraph,
 template, style or metadata value gives a new key, so a stale result is never served;
 an unchanged book is copied from the cache instead of being laid out again.
 """
@@ -24,6 +26,9 @@ from .output import atomic_output
 from .render import resource_dirs
 
 CACHE_DIR = ".paiban-cache"
+# Files of a book folder that an output may load by name (the text is in the model).
+ASSET_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg", ".css",
+                            ".otf", ".ttf", ".ttc", ".woff", ".woff2"})
 # Entries kept, the most recently used: a build of a book of N chapters uses about N + 8
 # (its outputs, each part of the printed book, the cover image and spread).
 KEEP = 200
@@ -46,9 +51,13 @@ def key(book: Book, kind: str, options: dict[str, object], extra: Iterable[Path]
 
 def tools_key(book: Book, extra: Iterable[Path] = ()) -> str:
     """A digest of what makes outputs besides the model: the templates and styles in
-    effect, paiban's own code, ``extra`` files (fonts) and ``SOURCE_DATE_EPOCH``."""
+    effect, the book's images and fonts (which templates and styles may name, not only
+    chapters), paiban's own code, ``extra`` files (fonts) and ``SOURCE_DATE_EPOCH``."""
     h = hashlib.sha256()
     h.update(os.environ.get("SOURCE_DATE_EPOCH", "").encode())
+    for name in book.files:
+        if Path(name).suffix.lower() in ASSET_SUFFIXES:
+            h.update(name.encode() + hashlib.sha256((book.root / name).read_bytes()).digest())
     code = Path(__file__).resolve().parent
     sources = [*resource_dirs(book, "templates"), *resource_dirs(book, "styles"), code]
     for path in _files(sources):
@@ -86,15 +95,27 @@ def store(out: Path, cache_key: str, targets: list[Path]) -> None:
 
 def memo(out: Path, cache_key: str, name: str, produce: Callable[[], bytes]) -> bytes:
     """An intermediate result (e.g. the EPUB's cover image) by content, made once."""
+    data = load(out, cache_key, name)
+    if data is None:
+        data = produce()
+        keep(out, cache_key, name, data)
+    return data
+
+
+def load(out: Path, cache_key: str, name: str) -> bytes | None:
+    """The intermediate result ``name`` kept under ``cache_key``, if there is one."""
     path = out / CACHE_DIR / cache_key / name
-    if path.is_file():
-        os.utime(path.parent)
-        return path.read_bytes()
-    data = produce()
-    with atomic_output(path) as tmp:
+    if not path.is_file():
+        return None
+    os.utime(path.parent)
+    return path.read_bytes()
+
+
+def keep(out: Path, cache_key: str, name: str, data: bytes) -> None:
+    """Keep an intermediate result under ``cache_key``."""
+    with atomic_output(out / CACHE_DIR / cache_key / name) as tmp:
         tmp.write_bytes(data)
     _prune(out / CACHE_DIR)
-    return data
 
 
 def load_part(out: Path, cache_key: str) -> tuple[bytes, str] | None:

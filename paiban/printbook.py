@@ -5,23 +5,24 @@ But a chapter's layout does not depend on the pages before it: each chapter open
 on a right-hand page, so only its folios do. So the book is laid out in parts, each
 its own WeasyPrint document (:func:`paiban.pdf.lay_out_part`):
 
-1. the cover and every chapter, in a pool of worker processes (one per core);
-2. the front matter (title page, copyright page, contents), whose contents need the
-   chapters' page numbers;
-3. the frame: one empty page per page of the body, laid out with the book's page
-   rules, so it carries the running heads, the folios and the blank pages before
-   right-hand openings (``templates/print-frame.html``);
+1. the cover and every chapter, in worker processes (one per core);
+2. then the front matter (title page, copyright page, contents), whose contents need
+   the chapters' folios, and each chapter's frame: an empty page per page of the
+   chapter, laid out with the book's page rules from the chapter's first folio, so it
+   carries the running heads and folios, and the blank page after a chapter that
+   ends on a right-hand page (``templates/print-frame.html``);
 
 then :mod:`paiban.pdfmerge` lays each frame page over its page of text and joins it
 all into one PDF. Each part is kept in the output folder's cache under a key of its
-HTML (which holds the stylesheets and the text), the files in the book folder it may
-load, paiban's code and the font files: a changed paragraph lays out its chapter
-again, and the front matter and frame only if a page count changed.
-"""
+HTML (which holds the text and the stylesheets) and of what else makes outputs
+(paiban's code, templates, the book's images and fonts, the font files): a changed
+paragraph lays out its chapter again, and the front matter and frames only if a
+page count moved."""
 
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import hashlib
 import logging
 from collections.abc import Callable
@@ -68,14 +69,12 @@ class _Parts:
         self.salt = f"{cache.tools_key(book, _font_files())}\npress={press}"
 
     def key(self, job: _Job) -> str:
-        """The HTML and, for a chapter, what the HTML does not hold: the content of its
-        images and the source lines of its page markers (an overflowing page is
-        reported at its marker's line)."""
+        """The HTML (text and stylesheets), what else makes outputs (:func:`paiban.cache.tools_key`:
+        code, templates, images, fonts) and, for a chapter, the source lines of its page
+        markers, which the HTML does not hold (an overflowing page is reported at its marker's line)."""
         h = hashlib.sha256(f"{self.salt}\n{job.html}".encode())
         if job.chapter is not None:
             h.update(repr([job.chapter.source, [(m.number, m.line) for m in job.chapter.markers]]).encode())
-            for name, data in job.chapter.images:
-                h.update(name.encode() + hashlib.sha256(data).digest())
         return h.hexdigest()
 
     def lay_out(self, jobs: list[_Job], advance: Callable[[int], None] = lambda n: None) -> list[LaidOutPart]:
@@ -111,7 +110,8 @@ class _Parts:
         return part
 
 
-def _in_worker(book: Book, html: str, chapter: Chapter | None, press: bool) -> tuple[LaidOutPart, list[logging.LogRecord]]:
+def _in_worker(book: Book, html: str, chapter: Chapter | None,
+               press: bool) -> tuple[LaidOutPart, list[logging.LogRecord]]:
     """:func:`paiban.pdf.lay_out_part` in a worker process, with the log records it made,
     for the parent to emit (so the logging policy and the tests' warning check hold)."""
     records: list[logging.LogRecord] = []
@@ -127,6 +127,8 @@ def _in_worker(book: Book, html: str, chapter: Chapter | None, press: bool) -> t
 
 
 class _Collect(logging.Handler):
+    """Keeps a worker's records, made plain (message formatted, no exception object) to be pickled."""
+
     def __init__(self, records: list[logging.LogRecord]) -> None:
         super().__init__(logging.DEBUG)
         self.records = records
@@ -148,19 +150,23 @@ def cover(book: Book, out: Path) -> bytes:
 
 
 def lay_out_book(book: Book, out: Path, press: bool = False,
-                 advance: Callable[[int], None] = lambda n: None) -> BookLayout:
-    """Lay the book out in parts and join them; ``advance(n)`` counts pages as parts are done."""
+                 advance: Callable[[int], None] = lambda n: None) -> PlannedBook:
+    """Lay the book out in parts; ``advance(n)`` counts pages as parts are done.
+
+    The cover comes with the second round: a full build lays it out first for the
+    EPUB's cover image, in the EPUB's process, so here it is usually in the cache.
+    """
     parts = _Parts(book, out, press)
-    cover_part, *chapters = parts.lay_out(
-        [_Job("the cover", part_html(book, "cover", press=press))]
-        + [_Job(c.source, part_html(book, "chapter", c, press=press), c) for c in book.chapters], advance)
+    chapters = parts.lay_out([_Job(c.source, part_html(book, "chapter", c, press=press), c) for c in book.chapters],
+                             advance)
     firsts = _first_folios(chapters)
-    front, *frames = parts.lay_out(
-        [_Job("the front matter", part_html(book, "front", folios=_folios(chapters, firsts), press=press))]
+    cover_part, front, *frames = parts.lay_out(
+        [_Job("the cover", part_html(book, "cover", press=press)),
+         _Job("the front matter", part_html(book, "front", folios=_folios(chapters, firsts), press=press))]
         + [_Job(f"the frame of {c.source}", frame_html(book, c, part.pages, first, blank, press))
            for c, part, first, blank in zip(book.chapters, chapters, firsts, _blanks(chapters), strict=True)])
-    advance(front.pages - 1 + sum(f.pages - c.pages for f, c in zip(frames, chapters, strict=True)))
-    return _join(cover_part, front, chapters, frames, out)
+    advance(1 + front.pages - 1 + sum(f.pages - c.pages for f, c in zip(frames, chapters, strict=True)))
+    return PlannedBook(out, [cover_part, front, *chapters, *frames], _plan(front, chapters, frames))
 
 
 def _blanks(chapters: list[LaidOutPart]) -> list[bool]:
@@ -183,22 +189,40 @@ def _folios(chapters: list[LaidOutPart], firsts: list[int]) -> dict[str, str]:
             for name, (page, _, _) in part.anchors.items()}
 
 
-def _join(cover_part: LaidOutPart, front: LaidOutPart, chapters: list[LaidOutPart],
-          frames: list[LaidOutPart], out: Path) -> BookLayout:
-    """The pages in order: the cover, the front matter, then each chapter's pages under its
-    frame's, and the frame's blank page after it if there is one."""
-    parts = [cover_part, front, *chapters, *frames]
+def _plan(front: LaidOutPart, chapters: list[LaidOutPart], frames: list[LaidOutPart]) -> list[PagePlan]:
+    """The pages in order, from the parts [cover, front, *chapters, *frames]: the cover,
+    the front matter, then each chapter's pages under its frame's, and the frame's
+    blank page after it if there is one."""
     # The front matter's last page is the body's first right-hand page, left empty (print.html).
     plan = [PagePlan(0, 0)] + [PagePlan(1, i) for i in range(front.pages - 1)]
-    body_start = len(plan)
     for k, chapter in enumerate(chapters):
         frame = 2 + len(chapters) + k
         plan += [PagePlan(2 + k, i, (frame, i)) for i in range(chapter.pages)]
         plan += [PagePlan(frame, i) for i in range(chapter.pages, frames[k].pages)]
-    pdf = join(parts, plan, body_start, lambda file, index, glyphs: _subset(out, file, index, glyphs))
-    at = {(p.part, p.page): i for i, p in enumerate(plan)}
-    anchors = {name: at[(k, page)] for k, part in enumerate(parts) for name, (page, _, _) in part.anchors.items()}
-    return BookLayout(pdf, len(plan), anchors, tuple(o for c in chapters for o in c.overflows))
+    return plan
+
+
+@dataclass(frozen=True)
+class PlannedBook:
+    """The laid-out parts and the order of their pages: the page count is known, the PDF
+    is made by :meth:`join`."""
+
+    out: Path
+    parts: list[LaidOutPart]
+    plan: list[PagePlan]
+
+    @property
+    def pages(self) -> int:
+        return len(self.plan)
+
+    def join(self) -> BookLayout:
+        body_start = self.parts[1].pages  # the cover and the front matter but its last page
+        pdf = join(self.parts, self.plan, body_start,
+                   lambda file, index, glyphs: _subset(self.out, file, index, glyphs))
+        at = {(p.part, p.page): i for i, p in enumerate(self.plan)}
+        anchors = {name: at[(k, page)] for k, part in enumerate(self.parts)
+                   for name, (page, _, _) in part.anchors.items()}
+        return BookLayout(pdf, len(self.plan), anchors, tuple(o for part in self.parts for o in part.overflows))
 
 
 def _subset(out: Path, file: Path, index: int, glyphs: frozenset[int]) -> bytes:
@@ -219,24 +243,22 @@ def check_pagination(book: Book, found: tuple[Overflow, ...]) -> None:
             for o in found])
 
 
-def build_cover_spread(book: Book, target: Path, pages: int) -> Path:
-    """Write the printer's cover spread (:mod:`paiban.cover_spread`) for a book of ``pages`` pages.
+def _cover_spread(book: Book, out: Path, pages: int) -> tuple[str, bytes | None]:
+    """The cache key of the printer's cover spread (:mod:`paiban.cover_spread`) for a
+    book of ``pages`` pages, and the spread if the cache has it.
 
-    The spread depends on the metadata and the page count, not on the text: it is
-    kept in the output folder's cache, so a rebuild after a text change that keeps
-    the page count does not lay it out again.
+    The spread depends on the metadata and the page count, not on the text, so a
+    rebuild after a text change that keeps the page count does not lay it out again.
     """
-    def make() -> bytes:
-        sheets = [*print_stylesheets(book, press=True), stylesheet(book, "cover-spread.css")]
-        return layout_html(book, spread_html(book, pages, sheets, cover_title_lines(book))).write_pdf(
-            **press_options(book))
-
     key = cache.key(replace(book, chapters=(), contents=(), files=()), "cover-spread", {"pages": pages},
                     _font_files())
-    data = cache.memo(target.parent, key, target.name, make)
-    with atomic_output(target) as tmp:
-        tmp.write_bytes(data)
-    return target
+    return key, cache.load(out, key, "cover.pdf")
+
+
+def make_cover_spread(book: Book, pages: int) -> bytes:
+    sheets = [*print_stylesheets(book, press=True), stylesheet(book, "cover-spread.css")]
+    return layout_html(book, spread_html(book, pages, sheets, cover_title_lines(book))).write_pdf(
+        **press_options(book))
 
 
 def build_pdf(book: Book, target: Path, press: bool = False,
@@ -245,13 +267,22 @@ def build_pdf(book: Book, target: Path, press: bool = False,
 
     ``press`` makes the printer's edition: bleed, crop marks, PDF/X-4. The cover
     spread (``<isbn>-cover.pdf``) always is one; its spine is as thick as this PDF's
-    page count makes the book.
+    page count makes the book. It is laid out in a worker while the parts are joined.
     """
-    laid_out = lay_out_book(book, target.parent, press, advance)
-    check_pagination(book, laid_out.overflows)
+    planned = lay_out_book(book, target.parent, press, advance)
+    spread_target = target.with_name(f"{book.isbn_digits}-cover.pdf")
+    key, spread = _cover_spread(book, target.parent, planned.pages)
+    with workers.pool(1) if spread is None and workers.cores() > 1 else contextlib.nullcontext() as pool:
+        making = pool.submit(make_cover_spread, book, planned.pages) if pool is not None else None
+        laid_out = planned.join()
+        check_pagination(book, laid_out.overflows)
+        if spread is None:
+            spread = making.result() if making is not None else make_cover_spread(book, planned.pages)
+            cache.keep(target.parent, key, "cover.pdf", spread)
     with atomic_output(target) as tmp:
         tmp.write_bytes(laid_out.pdf)
     LOGGER.info("wrote %s (%d pages)", target, laid_out.pages)
-    spread = build_cover_spread(book, target.with_name(f"{book.isbn_digits}-cover.pdf"), laid_out.pages)
-    LOGGER.info("wrote %s", spread)
+    with atomic_output(spread_target) as tmp:
+        tmp.write_bytes(spread)
+    LOGGER.info("wrote %s", spread_target)
     return target

@@ -206,7 +206,7 @@ def make_proof(root: Path, out: Path) -> Path:
         book, findings = read_for_proof(root)
         advance(len(findings))
     with progress.phase("laying out the PDF") as advance:
-        laid_out = lay_out_book(book, out, advance=advance)
+        laid_out = lay_out_book(book, out, advance=advance).join()
     pdf = laid_out.pdf
     pages, unplaced = proof_pages(book, laid_out, findings)
     target = out / "proof"
