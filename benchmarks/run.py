@@ -3,12 +3,15 @@
 Makes full-length manuscripts in paiban's format from the sample's text (50, 100,
 about 190 and 400 pages at the sample's geometry; the 190-page one has 10 chapters
 and about 160,000 characters, the size of the original book), then times, each as
-the median of several runs with min and max and the peak memory of the process:
+the median of several runs with min and max and the peak memory (of the largest
+process: the command or one of its workers):
 
 - paiban: cold full build (EPUB + PDF), EPUB alone, PDF alone, ``check``, and a
   rebuild after changing one paragraph;
 - Pandoc (PyPI pypandoc-binary) to EPUB 3 and Typst (PyPI typst) to PDF on the same
-  text, body in Noto Serif CJK SC, justified.
+  text, body in Noto Serif CJK SC, justified;
+- WeasyPrint alone on the same text (one document, no paiban typography), the floor
+  of what paiban's PDF path can cost on one core.
 
 It prints a table, our time over theirs as ratios measured in the same run, and how
 time grows with pages. Usage: ``python benchmarks/run.py [--runs N] [--sizes 50,100,190,400]``.
@@ -33,7 +36,7 @@ SAMPLE = ROOT / "manuscript"
 CHARS_PER_PAGE = 842  # measured: 160,000 characters over 190 pages of the sample's geometry
 NUMERALS = "一二三四五六七八九十"
 
-# Run one measured command in a fresh interpreter and report its own peak memory.
+# Run one measured command in a fresh interpreter and report its peak memory.
 RUNNER = r"""
 import resource, runpy, sys, time
 sys.argv = {argv!r}
@@ -44,7 +47,9 @@ except SystemExit as exc:
     if exc.code not in (0, None):
         raise
 elapsed = time.perf_counter() - start
-print("BENCH", elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)
+# The largest of this process and its workers (paiban lays the PDF out in worker processes).
+peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+print("BENCH", elapsed, peak, file=sys.stderr)
 """
 
 
@@ -117,6 +122,18 @@ def typst_source(markdown: str) -> str:
             lines.append(block.replace("#", "\\#").replace("*", "\\*").replace("_", "\\_").replace("@", "\\@")
                          .replace("<", "\\<").replace("$", "\\$").replace("[", "\\[").replace("]", "\\]"))
     return "\n\n".join(lines) + "\n"
+
+
+def plain_html(markdown_text: str) -> str:
+    """The same text as one HTML document for WeasyPrint alone: Typst's page, type and
+    justification, none of paiban's typography (no spacing between CJK characters, no
+    punctuation compression, no running heads)."""
+    import markdown
+
+    css = ("@page { size: 185mm 260mm; margin: 26mm 22mm; } "
+           "body { font-family: 'Noto Serif CJK SC'; font-size: 12pt; line-height: 1.75; text-align: justify; } "
+           "p { text-indent: 2em; margin: 0; } h1, h2 { font-family: 'Noto Sans CJK SC'; } h1 { break-before: page; }")
+    return f'<html lang="zh-CN"><style>{css}</style><body>{markdown.markdown(markdown_text)}</body></html>'
 
 
 def measure(argv: list[str], script: str, runs: int, prepare=None) -> dict[str, float]:
@@ -195,6 +212,11 @@ def main() -> None:
         typ.write_text(typst_source(md.read_text("utf-8")), "utf-8")
         r["Typst → PDF"] = timed_python(
             f"import typst\ntypst.compile({str(typ)!r}, output={str(work / f'typst{pages}.pdf')!r})\n", args.runs)
+        plain = work / f"plain{pages}.html"
+        plain.write_text(plain_html(md.read_text("utf-8")), "utf-8")
+        r["plain WeasyPrint → PDF"] = timed_python(
+            f"import weasyprint\nweasyprint.HTML({str(plain)!r}).write_pdf({str(work / f'plain{pages}.pdf')!r})\n",
+            args.runs)
         rows[str(pages)] = r
         measure([build, *common], build, 1)
         ours = out / f"{isbn(book)}.pdf"
@@ -212,6 +234,8 @@ def main() -> None:
         print(f"ratio EPUB alone / Pandoc EPUB:             {r['EPUB alone']['median'] / r['Pandoc → EPUB']['median']:.2f}")
         print(f"ratio full build / (Pandoc EPUB + Typst PDF): {r['full build (cold)']['median'] / peers:.2f}")
         print(f"ratio PDF alone / Typst PDF:                {r['PDF alone']['median'] / r['Typst → PDF']['median']:.2f}")
+        print(f"ratio plain WeasyPrint PDF / Typst PDF:     "
+              f"{r['plain WeasyPrint → PDF']['median'] / r['Typst → PDF']['median']:.2f}")
         print(f"ratio rebuild / Typst cold PDF:             "
               f"{r['rebuild, one paragraph changed']['median'] / r['Typst → PDF']['median']:.2f}")
     if "190" in rows and "400" in rows:
