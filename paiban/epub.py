@@ -39,7 +39,7 @@ from .log import LOGGER
 from .model import Book
 from .output import atomic_output
 from .reader import IMAGE_TYPES
-from .render import environment, nav_tree, render_template, spaced_title, stylesheet
+from .render import chapter_links, environment, nav_tree, render_template, spaced_title, stylesheet
 
 STYLES = ("base.css", "epub.css")
 MEDIA = "media"
@@ -159,7 +159,7 @@ def build_epub(book: Book, target: Path, embed_fonts: bool = False) -> Path:
     document("copyright", "copyright", "版权页", "copyright.html", "frontmatter")
     href_of: dict[str, str] = {}
     for chapter in book.chapters:
-        body = chapter.html
+        body = chapter_links(book, chapter, chapter.html, lambda c, place: f"{c.id}.xhtml#{place}")
         for src, _ in chapter.images:  # documents live in text/, images in media/
             body = body.replace(f'src="{src}"', f'src="../{MEDIA}/{src}"')
         title = spaced_title(chapter.title)

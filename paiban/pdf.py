@@ -29,7 +29,7 @@ from .model import Book, Chapter
 from .pagination import overflows
 from .pdfmerge import LaidOutPart, write_part
 from .punctuation import compress_punctuation
-from .render import environment, printed_toc, render_template, stylesheet
+from .render import chapter_links, environment, printed_toc, render_template, stylesheet
 
 PT_PER_MM = 72 / 25.4
 # Room for the crop marks outside the bleed, in millimetres (see press_css).
@@ -148,7 +148,8 @@ def part_html(book: Book, part: str, chapter: Chapter | None = None, folios: dic
     """
     chapters = []
     if chapter is not None:
-        body = chapter.html if book.reflow else tighten_tail(split_at_page_breaks(chapter.html), tails or {})
+        body = chapter_links(book, chapter, chapter.html, lambda _, place: f"#{place}")
+        body = body if book.reflow else tighten_tail(split_at_page_breaks(body), tails or {})
         chapters.append((chapter, compress_punctuation(body), chapter.opening_page))
     sheets = print_stylesheets(book, press)
     if part == "chapter":

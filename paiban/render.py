@@ -7,7 +7,9 @@ of the same name in its folder.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Iterator
+from html import unescape as html_unescape
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,13 +17,15 @@ import jinja2
 
 from .errors import BookError
 from .model import Book, Chapter, Heading, Part, TocEntry
-from .sources import display_path, read_text
+from .sources import display_path, in_book, read_text, resolve
 
 # templates/ and styles/ sit beside paiban/ in the source tree; an installed wheel
 # carries them inside the package (pyproject.toml maps them to paiban.templates, paiban.styles).
 _PACKAGE = Path(__file__).resolve().parent
 PACKAGE_ROOT = _PACKAGE if (_PACKAGE / "templates").is_dir() else _PACKAGE.parent
 EPUB_TYPES = {"introduction": "introduction", "chapter": "chapter", "appendix": "appendix"}
+# A link to a Markdown file of the book, with an optional fragment (no scheme: not a URL).
+_CHAPTER_LINK = re.compile(r'href="([^":#?]+\.md)(?:#([^"]*))?"')
 ARIA_ROLES = {"introduction": "doc-introduction", "chapter": "doc-chapter", "appendix": "doc-appendix"}
 
 
@@ -83,6 +87,21 @@ def stylesheet(book: Book, name: str) -> str:
         if path.is_file():
             return read_text(path, book.root) if folder.parent == book.root else path.read_text("utf-8")
     raise BookError(f"stylesheet {name} not found", display_path(book.root, book.root))
+
+
+def chapter_links(book: Book, chapter: Chapter, html: str, target: Callable[[Chapter, str], str]) -> str:
+    """``html`` of ``chapter`` with its links to chapter files (``02.md#s1``, relative to
+    the chapter; ``check`` rule R002 verifies them) turned into links into the output:
+    ``target(linked chapter, id)`` is the href; a link without ``#id`` goes to the
+    chapter's opening."""
+    by_file = {in_book(book, c.source): c for c in book.chapters}
+    here = in_book(book, chapter.source)
+
+    def relink(m: re.Match[str]) -> str:
+        linked = by_file.get(resolve(here, html_unescape(m.group(1))))
+        return m.group(0) if linked is None else f'href="{target(linked, m.group(2) or linked.id)}"'
+
+    return _CHAPTER_LINK.sub(relink, html)
 
 
 def heading_for(chapter: Chapter, entry: TocEntry) -> Heading | None:

@@ -7,9 +7,14 @@ build may read live in one place: the path must resolve inside the book folder (
 
 from __future__ import annotations
 
+import posixpath
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import BookError
+
+if TYPE_CHECKING:
+    from .model import Book
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 
@@ -59,3 +64,14 @@ def display_path(path: Path, root: Path) -> str:
         return str(path.resolve().relative_to(root.resolve().parent))
     except ValueError:
         return str(path)
+
+
+def in_book(book: Book, path: str) -> str:
+    """A path as the book folder names it: ``manuscript/chapters/x.md`` → ``chapters/x.md``."""
+    prefix = book.root.name + "/"
+    return path[len(prefix):] if path.startswith(prefix) else path
+
+
+def resolve(chapter_file: str, target: str) -> str:
+    """A path written in a chapter, relative to the book folder."""
+    return posixpath.normpath(posixpath.join(posixpath.dirname(chapter_file), target))

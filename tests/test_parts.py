@@ -16,6 +16,7 @@ import signal
 import subprocess
 import sys
 import time
+import zipfile
 from collections import Counter
 from pathlib import Path
 
@@ -39,6 +40,8 @@ def write_book(root: Path) -> None:
         body = []
         for heading in headings:
             body += [f"## {heading}", "", *[SENTENCE * 4 + "\n" for _ in range(sentences // len(headings))]]
+        if number == 3:
+            body += ["回到[第二章的深入](02.md#c02-s2)，或[第二章](02.md)。", ""]
         (root / "chapters" / f"{number:02d}.md").write_text(
             f"---\ntitle: {title}\nkind: chapter\n---\n\n" + "\n".join(body), "utf-8")
         contents.append(f"  - title: {title}\n    kind: chapter\n    file: chapters/{number:02d}.md\n    entries:\n"
@@ -120,6 +123,9 @@ def test_links_and_bookmarks_cross_the_parts(reader: pypdf.PdfReader) -> None:
     destinations = reader.named_destinations
     assert "page-1" not in destinations and "c02-s2" in destinations
     assert target in {reader.get_destination_page_number(destinations[str(a["/Dest"])]) for a in links}
+    # A chapter's link to another chapter's file: to its heading, and to its opening.
+    links = [a.get_object() for page in reader.pages[starts[2]:] for a in page.get("/Annots") or []]
+    assert {reader.get_destination_page_number(destinations[str(a["/Dest"])]) for a in links} == {target, starts[1]}
     flat = []
 
     def walk(items: list, depth: int) -> None:
@@ -133,6 +139,16 @@ def test_links_and_bookmarks_cross_the_parts(reader: pypdf.PdfReader) -> None:
     assert [(d, t) for d, t, _ in flat] == [(0, "第一章"), (1, "一、起点"), (0, "第二章"), (1, "一、展开"),
                                              (1, "二、深入"), (0, "第三章"), (1, "一、收束")]
     assert [p for d, _, p in flat if d == 0] == starts
+
+
+def test_links_between_chapters_work_in_the_epub_too(built: tuple[Path, Path, str], tmp_path: Path) -> None:
+    result = run_cli("epub", "--manuscript", str(built[0]), "--out", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    with zipfile.ZipFile(tmp_path / f"{ISBN}.epub") as z:
+        third = z.read("EPUB/text/c03.xhtml").decode("utf-8")
+        second = z.read("EPUB/text/c02.xhtml").decode("utf-8")
+    assert 'href="c02.xhtml#c02-s2"' in third and 'href="c02.xhtml#c02"' in third
+    assert 'id="c02-s2"' in second and 'id="c02"' in second
 
 
 def test_every_face_has_one_font_program(built: tuple[Path, Path, str]) -> None:

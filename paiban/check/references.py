@@ -13,7 +13,7 @@ from functools import cache
 
 from ..model import Book, Chapter
 from ..reader import BOOK_FILE, FENCE
-from ..sources import display_path
+from ..sources import display_path, in_book, resolve
 from . import Place, rule
 
 _TARGET = r"\(\s*<?([^)\s>]*)>?(?:\s+[\"'][^)]*[\"'])?\s*\)"
@@ -35,17 +35,6 @@ def source_lines(chapter: Chapter) -> Iterator[tuple[int, str]]:
             fenced = not fenced
         elif not fenced:
             yield chapter.body_line + offset, re.sub(r"`[^`]*`", lambda m: " " * len(m.group(0)), text)
-
-
-def in_book(book: Book, path: str) -> str:
-    """A path as the book folder names it: ``manuscript/chapters/x.md`` → ``chapters/x.md``."""
-    prefix = book.root.name + "/"
-    return path[len(prefix):] if path.startswith(prefix) else path
-
-
-def resolve(chapter_file: str, target: str) -> str:
-    """A path written in a chapter, relative to the book folder."""
-    return posixpath.normpath(posixpath.join(posixpath.dirname(chapter_file), target))
 
 
 @cache
