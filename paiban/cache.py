@@ -18,6 +18,7 @@ import os
 import pickle
 import shutil
 from collections.abc import Callable, Iterable
+from importlib import metadata
 from pathlib import Path
 
 from .log import LOGGER
@@ -26,6 +27,8 @@ from .output import atomic_output
 from .render import resource_dirs
 
 CACHE_DIR = ".paiban-cache"
+# The libraries whose version changes an output (an upgrade must not be served old results).
+ENGINES = ("weasyprint", "pydyf", "pikepdf", "uharfbuzz", "ebooklib", "markdown", "nh3", "fonttools")
 # Files of a book folder that an output may load by name (the text is in the model).
 ASSET_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg", ".css",
                             ".otf", ".ttf", ".ttc", ".woff", ".woff2"})
@@ -52,9 +55,11 @@ def key(book: Book, kind: str, options: dict[str, object], extra: Iterable[Path]
 def tools_key(book: Book, extra: Iterable[Path] = ()) -> str:
     """A digest of what makes outputs besides the model: the templates and styles in
     effect, the book's images and fonts (which templates and styles may name, not only
-    chapters), paiban's own code, ``extra`` files (fonts) and ``SOURCE_DATE_EPOCH``."""
+    chapters), paiban's own code, the versions of the libraries that lay out and write
+    the outputs, ``extra`` files (fonts) and ``SOURCE_DATE_EPOCH``."""
     h = hashlib.sha256()
     h.update(os.environ.get("SOURCE_DATE_EPOCH", "").encode())
+    h.update(repr([(name, metadata.version(name)) for name in ENGINES]).encode())
     for name in book.files:
         if Path(name).suffix.lower() in ASSET_SUFFIXES:
             h.update(name.encode() + hashlib.sha256((book.root / name).read_bytes()).digest())
