@@ -127,9 +127,9 @@ def _press_boxes(bleed_mm: float) -> Callable[[object, pydyf.PDF], None]:
 
 
 # Every margin box: the parts of the book draw none; the frame draws the running heads and folios.
-MARGIN_BOXES = [f"{edge}-{place}" for edge in ("top", "bottom") for place in ("left-corner", "left", "center", "right",
-                                                                                "right-corner")] + \
-    [f"{side}-{place}" for side in ("left", "right") for place in ("top", "middle", "bottom")]
+MARGIN_BOXES = [*(f"{edge}-{place}" for edge in ("top", "bottom")
+                  for place in ("left-corner", "left", "center", "right", "right-corner")),
+                *(f"{side}-{place}" for side in ("left", "right") for place in ("top", "middle", "bottom"))]
 
 
 def part_css(press: bool) -> str:
@@ -188,6 +188,8 @@ def cover_title_lines(book: Book) -> list[str]:
 
 
 def layout_html(book: Book, html: str) -> weasyprint.document.Document:
+    """WeasyPrint's layout of ``html``, after the glyph check, with paiban's justification
+    and a fetcher that reads nothing outside the book folder."""
     check_glyphs(book, html, "\n".join(print_stylesheets(book)))
     justify.install()
     fetcher = ConfinedFetcher(book.root)
