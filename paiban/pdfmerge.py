@@ -121,7 +121,7 @@ def join(parts: Sequence[LaidOutPart], plan: Sequence[PagePlan], body_start: int
         out.pages.append(sources[item.part].pages[item.page])
         where[(item.part, item.page)] = index
         if item.overlay is not None:
-            out.pages[index].add_overlay(sources[item.overlay[0]].pages[item.overlay[1]])
+            _lay_over(out, out.pages[index], sources[item.overlay[0]].pages[item.overlay[1]])
     destinations = _destinations(out, parts, where)
     _links(out, parts, where, destinations)
     _outline(out, parts, where)
@@ -132,6 +132,18 @@ def join(parts: Sequence[LaidOutPart], plan: Sequence[PagePlan], body_start: int
     out.save(data, deterministic_id=True, min_version=sources[0].pdf_version,
              object_stream_mode=pikepdf.ObjectStreamMode.preserve)
     return data.getvalue()
+
+
+def _lay_over(out: pikepdf.Pdf, page: pikepdf.Page, over: pikepdf.Page) -> None:
+    """Draw ``over`` (a frame page of the same size) on ``page``, the whole of it.
+
+    QPDF's form XObject of a page is clipped to its trim box, which would cut off the
+    crop marks a printer's PDF draws outside it: the form keeps the media box instead,
+    and is drawn unscaled over the page's media box.
+    """
+    form = out.copy_foreign(over.as_form_xobject())
+    form.BBox = pikepdf.Array([float(v) for v in over.mediabox])
+    page.add_overlay(form, pikepdf.Rectangle(page.mediabox))
 
 
 def _destinations(out: pikepdf.Pdf, parts: Sequence[LaidOutPart], where: dict[tuple[int, int], int]) -> set[str]:

@@ -59,6 +59,31 @@ def test_print_mode_draws_crop_marks_outside_the_bleed(press_out: Path) -> None:
         assert len(marks) >= 4
 
 
+def test_every_page_of_the_printers_pdf_shows_its_crop_marks(press_out: Path) -> None:
+    """Rendered, not only drawn: the frame laid over each body page carries the marks,
+    and a clip to the trim box (QPDF's default for a page made a form) would hide them."""
+    import pypdfium2
+
+    pdf = pypdfium2.PdfDocument(press_out / "9787515004662-print.pdf")
+    for index in range(len(pdf)):
+        image = pdf[index].render(scale=1).to_pil().convert("L")
+        width, height = image.size
+        outside = [image.getpixel((x, y)) for x in range(width) for y in range(height)
+                   if min(x, y, width - 1 - x, height - 1 - y) < 20]  # beyond the bleed (3 mm + 10 mm margin)
+        assert sum(1 for v in outside if v < 128) > 100, f"page {index + 1} has no crop marks"
+
+
+def test_running_heads_sit_where_they_do_without_bleed(press_out: Path, sample_pdf: Path) -> None:
+    def head(path: Path) -> list[tuple[str, float, float]]:
+        with pdfplumber.open(path) as pdf:
+            page = pdf.pages[5]
+            bottom = float(page.page_obj.mediabox[1])  # pdfplumber's y0 counts from the media box
+            line = sorted(page.chars, key=lambda c: (round(c["top"]), c["x0"]))[:5]
+            return [(c["text"], round(c["x0"], 2), round(c["y0"] + bottom, 2)) for c in line]
+
+    assert head(press_out / "9787515004662-print.pdf") == head(sample_pdf)
+
+
 def test_default_pdf_is_the_trim_size(sample_pdf: Path) -> None:
     for page in pypdf.PdfReader(sample_pdf).pages:
         b = boxes(page)
