@@ -121,7 +121,7 @@ def join(parts: Sequence[LaidOutPart], plan: Sequence[PagePlan], body_start: int
         out.pages.append(sources[item.part].pages[item.page])
         where[(item.part, item.page)] = index
         if item.overlay is not None:
-            _lay_over(out, out.pages[index], sources[item.overlay[0]].pages[item.overlay[1]])
+            _lay_over(out, out.pages[index], sources[item.overlay[0]].pages[item.overlay[1]], f"/Frame{index}")
     destinations = _destinations(out, parts, where)
     _links(out, parts, where, destinations)
     _outline(out, parts, where)
@@ -134,16 +134,20 @@ def join(parts: Sequence[LaidOutPart], plan: Sequence[PagePlan], body_start: int
     return data.getvalue()
 
 
-def _lay_over(out: pikepdf.Pdf, page: pikepdf.Page, over: pikepdf.Page) -> None:
+def _lay_over(out: pikepdf.Pdf, page: pikepdf.Page, over: pikepdf.Page, name: str) -> None:
     """Draw ``over`` (a frame page of the same size) on ``page``, the whole of it.
 
     QPDF's form XObject of a page is clipped to its trim box, which would cut off the
     crop marks a printer's PDF draws outside it: the form keeps the media box instead,
-    and is drawn unscaled over the page's media box.
+    drawn unscaled. Its resource ``name`` is given (pikepdf's ``add_overlay`` picks a
+    random one), so the same book gives the same bytes (``SOURCE_DATE_EPOCH``); it must
+    differ between pages, which share their part's resource dictionary.
     """
     form = out.copy_foreign(over.as_form_xobject())
     form.BBox = pikepdf.Array([float(v) for v in over.mediabox])
-    page.add_overlay(form, pikepdf.Rectangle(page.mediabox))
+    page.add_resource(form, pikepdf.Name.XObject, pikepdf.Name(name))
+    page.contents_add(out.make_stream(b"q\n"), prepend=True)
+    page.contents_add(out.make_stream(f"\nQ\nq {name} Do Q\n".encode()))
 
 
 def _destinations(out: pikepdf.Pdf, parts: Sequence[LaidOutPart], where: dict[tuple[int, int], int]) -> set[str]:

@@ -193,3 +193,16 @@ def test_ctrl_c_stops_the_workers_without_a_traceback(tmp_path: Path) -> None:
     time.sleep(0.5)
     with pytest.raises(ProcessLookupError):
         os.killpg(proc.pid, 0)  # no worker outlives the build
+
+
+def test_same_book_same_bytes(built: tuple[Path, Path, str], tmp_path: Path) -> None:
+    """Parts laid out in whatever order the workers finish are joined into the same PDF."""
+    env = {**os.environ, "SOURCE_DATE_EPOCH": "1700000000"}
+    outputs = []
+    for run in range(2):
+        out = tmp_path / f"out{run}"
+        result = subprocess.run([sys.executable, str(ROOT / "build.py"), "pdf", "--manuscript", str(built[0]),
+                                 "--out", str(out), "-q"], cwd=ROOT, env=env, capture_output=True, text=True)
+        assert result.returncode == 0, result.stderr
+        outputs.append((out / f"{ISBN}.pdf").read_bytes())
+    assert outputs[0] == outputs[1]
