@@ -20,7 +20,6 @@ from . import fontconfig
 from .fonts import FACES
 from .errors import BookError, BookErrors
 from .model import Book
-from .sources import read_text
 
 _FAMILY_LIST = re.compile(r"(font-family|--[\w-]+)\s*:\s*([^;{}]+)")
 _GENERIC = {"serif", "sans-serif", "monospace", "cursive", "fantasy", "system-ui"}
@@ -83,6 +82,5 @@ def _located(book: Book, char: str) -> BookError:
         if (index := chapter.body.find(char)) >= 0:
             return BookError(message, chapter.source, chapter.body_line + chapter.body.count("\n", 0, index), hint)
     # Not in a chapter: metadata printed on the cover, title or copyright page.
-    meta = read_text(book.root.parent / book.meta_file, book.root)
-    line = next((n for n, text in enumerate(meta.splitlines(), 1) if char in text), None)
+    line = next((n for n, text in enumerate(book.meta_text.splitlines(), 1) if char in text), None)
     return BookError(message, book.meta_file, line, hint)

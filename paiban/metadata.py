@@ -11,7 +11,6 @@ import json
 from collections.abc import Iterator, Sequence
 from functools import cache
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -19,7 +18,6 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError
 
 from .errors import BookError, BookErrors
-from .sources import display_path, read_text
 
 
 @cache
@@ -31,11 +29,6 @@ def schema() -> dict[str, Any]:
 @cache
 def _validator() -> jsonschema.Draft202012Validator:
     return jsonschema.Draft202012Validator(schema())
-
-
-def load_yaml(path: Path, root: Path) -> Any:
-    """Parse a YAML file keeping line numbers; a syntax error names its line."""
-    return parse_yaml(read_text(path, root), display_path(path, root))
 
 
 def parse_yaml(text: str, file: str, first_line: int = 1) -> Any:
@@ -153,11 +146,11 @@ def unknown_fields(data: Any, file: str) -> Iterator[BookError]:
     yield from walk(data, schema(), [])
 
 
-def read_metadata(path: Path, root: Path) -> tuple[Any, list[BookError]]:
-    """Load and validate book.yaml: raise on schema errors; return the data and the
-    unknown fields, which ``check`` reports as warnings (rule M011)."""
-    file = display_path(path, root)
-    data = load_yaml(path, root)
+def read_metadata(text: str, file: str) -> tuple[Any, list[BookError]]:
+    """Parse and validate the text of book.yaml (``file`` as reports name it): raise on
+    schema errors; return the data and the unknown fields, which ``check`` reports as
+    warnings (rule M011)."""
+    data = parse_yaml(text, file)
     errors = schema_errors(data, file)
     if len(errors) == 1:
         raise errors[0]

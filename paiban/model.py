@@ -223,6 +223,7 @@ class Book:
     reflow: bool = False
     press: Press = field(default_factory=Press)
     meta_file: str = "book.yaml"  # as reports name it
+    meta_text: str = ""  # book.yaml as read: a builder locating a character in metadata needs no file
     field_lines: tuple[tuple[str, int], ...] = ()  # ("cip.isbn", 37): where fields are in book.yaml
     files: tuple[str, ...] = ()  # every file of the book folder, relative to it, for the reference checks
     check_ignores: tuple[CheckIgnore, ...] = ()  # findings of check the book has decided to silence

@@ -56,8 +56,9 @@ def read_book(root: Path) -> Book:
     if not meta_path.is_file():
         raise BookError(f"no {BOOK_FILE} in the book folder", display_path(root, root), None,
                         "create book.yaml with the book's metadata (see README)")
-    data, unknown = read_metadata(meta_path, root)
     meta_file = display_path(meta_path, root)
+    meta_text = read_text(meta_path, root)
+    data, unknown = read_metadata(meta_text, meta_file)
     contents = tuple(_part(p, data["contents"].lc.item(i)[0] + 1) for i, p in enumerate(data["contents"]))
     chapters = _chapters(root, contents, meta_file)
     layout = dict(data.get("layout") or {})
@@ -83,6 +84,7 @@ def read_book(root: Path) -> Book:
         press=Press(**(data.get("print") or {})),
         reflow=reflow,
         meta_file=meta_file,
+        meta_text=meta_text,
         field_lines=tuple(_field_lines(data)),
         unknown_fields=tuple((u.line, u.message, u.hint) for u in unknown),
         files=_book_files(root),

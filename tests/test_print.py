@@ -223,6 +223,19 @@ def test_a_character_no_font_has_is_a_build_error(tmp_path: Path, char: str) -> 
     assert not (tmp_path / "out" / "9787515004662.pdf").exists()
 
 
+def test_a_missing_character_in_the_metadata_is_named_at_its_book_yaml_line(tmp_path: Path) -> None:
+    book = copy_sample(tmp_path)
+    meta = book / "book.yaml"
+    lines = meta.read_text("utf-8").split("\n")
+    number = next(i for i, line in enumerate(lines, 1) if "text: 必须突出" in line)  # a slogan on the cover
+    lines[number - 1] = lines[number - 1].replace("必须", "必须\U00017000", 1)
+    meta.write_text("\n".join(lines), "utf-8")
+    result = run_cli("pdf", "--manuscript", str(book), "--out", str(tmp_path / "out"))
+    assert result.returncode == 1
+    assert f"book/book.yaml:{number}: no font has a glyph for \U00017000" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_reflowed_pages_have_no_widows_and_no_heading_at_a_page_foot(tmp_path: Path, sample_book) -> None:
     from pdflines import TypeArea, page_lines
 
