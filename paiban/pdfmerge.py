@@ -1,13 +1,14 @@
 """Joining separately laid-out parts of the printed book into one PDF.
 
-Each part (the cover, the front matter, each chapter) is a PDF of its own, written by
-WeasyPrint in a worker process (:mod:`paiban.printparts`). What a single WeasyPrint
-document would have made across the whole book is made here from facts each part
-reports about itself (:class:`LaidOutPart`): one outline of every part's bookmarks,
-one tree of named destinations (``#page-12``, heading ids), links from one part to
-another (the contents to the chapters), page labels that match the printed folios,
-and the frame's running heads and folios laid over each page of text. The PDF work
-is pikepdf's (QPDF): it copies pages and their resources between files without
+Each part (the cover, the front matter, each chapter and its frame) is a PDF of its
+own, written by WeasyPrint in a worker process (:mod:`paiban.printbook`). What a
+single WeasyPrint document would have made across the whole book is made here from
+facts each part reports about itself (:class:`LaidOutPart`): one outline of every
+part's bookmarks, one tree of named destinations (``#page-12``, heading ids), links
+from one part to another (the contents to the chapters, a chapter to another), page
+labels that match the printed folios, the frames' running heads and folios laid over
+each page of text, and one font program per face (:mod:`paiban.pdffonts`). The PDF
+work is pikepdf's (QPDF): it copies pages and their resources between files without
 parsing their content.
 """
 
