@@ -13,6 +13,7 @@ an unchanged book is copied from the cache instead of being laid out again.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import pickle
@@ -59,19 +60,40 @@ def tools_key(book: Book, extra: Iterable[Path] = ()) -> str:
     the outputs, ``extra`` files (fonts) and ``SOURCE_DATE_EPOCH``."""
     h = hashlib.sha256()
     h.update(os.environ.get("SOURCE_DATE_EPOCH", "").encode())
-    h.update(repr([(name, metadata.version(name)) for name in ENGINES]).encode())
+    h.update(_engine_versions().encode())
     for name in book.files:
         if Path(name).suffix.lower() in ASSET_SUFFIXES:
-            h.update(name.encode() + hashlib.sha256((book.root / name).read_bytes()).digest())
+            h.update(name.encode() + _digest(book.root / name))
     code = Path(__file__).resolve().parent
     sources = [*resource_dirs(book, "templates"), *resource_dirs(book, "styles"), code]
     for path in _files(sources):
         h.update(str(path.relative_to(path.anchor)).encode())
-        h.update(path.read_bytes())
+        h.update(_digest(path))
     for path in extra:  # e.g. font files: identified by path, size and time, not read
         stat = path.stat()
         h.update(f"{path}:{stat.st_size}:{stat.st_mtime_ns}".encode())
     return h.hexdigest()
+
+
+@functools.cache
+def _engine_versions() -> str:
+    return repr([(name, metadata.version(name)) for name in ENGINES])
+
+
+def _digest(path: Path) -> bytes:
+    """The SHA-256 of a file's content, read once per process while the file is unchanged.
+
+    A build keys several outputs and parts with :func:`tools_key`; the book's images would
+    otherwise be read and hashed for each. A write to the file changes its ctime, which no
+    tool sets back, so the stat fields are a safe name for the content already hashed.
+    """
+    stat = path.stat()
+    return _content_digest(str(path), stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
+
+
+@functools.lru_cache(maxsize=4096)
+def _content_digest(path: str, size: int, mtime_ns: int, ctime_ns: int, inode: int) -> bytes:
+    return hashlib.sha256(Path(path).read_bytes()).digest()
 
 
 def hit(out: Path, cache_key: str, targets: list[Path]) -> bool:
@@ -120,25 +142,6 @@ def keep(out: Path, cache_key: str, name: str, data: bytes) -> None:
     """Keep an intermediate result under ``cache_key``."""
     with atomic_output(out / CACHE_DIR / cache_key / name) as tmp:
         tmp.write_bytes(data)
-    _prune(out / CACHE_DIR)
-
-
-def load_part(out: Path, cache_key: str) -> tuple[bytes, str] | None:
-    """A laid-out part of the printed book (:mod:`paiban.printbook`): its PDF and its facts as JSON."""
-    entry = out / CACHE_DIR / cache_key
-    if not (entry / "facts.json").is_file():
-        return None
-    os.utime(entry)
-    return (entry / "part.pdf").read_bytes(), (entry / "facts.json").read_text("utf-8")
-
-
-def store_part(out: Path, cache_key: str, pdf: bytes, facts: str) -> None:
-    """Keep a laid-out part; the facts are written last, so a part is whole when they exist."""
-    entry = out / CACHE_DIR / cache_key
-    with atomic_output(entry / "part.pdf") as tmp:
-        tmp.write_bytes(pdf)
-    with atomic_output(entry / "facts.json") as tmp:
-        tmp.write_text(facts, "utf-8")
     _prune(out / CACHE_DIR)
 
 

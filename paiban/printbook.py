@@ -83,8 +83,10 @@ class _Parts:
         keys = [self.key(job) for job in jobs]
         done: dict[int, LaidOutPart] = {}
         for index, key in enumerate(keys):
-            if (cached := cache.load_part(self.out, key)) is not None:
-                done[index] = LaidOutPart.from_json(*cached)
+            # The facts are kept last (:meth:`_keep`): a part whose facts are there is whole.
+            if ((facts := cache.load(self.out, key, "facts.json")) is not None
+                    and (pdf := cache.load(self.out, key, "part.pdf")) is not None):
+                done[index] = LaidOutPart.from_json(pdf, facts.decode())
                 advance(done[index].pages)
         todo = [i for i in range(len(jobs)) if i not in done]
         for i in todo:
@@ -105,7 +107,8 @@ class _Parts:
         return [done[i] for i in range(len(jobs))]
 
     def _keep(self, key: str, part: LaidOutPart, advance: Callable[[int], None]) -> LaidOutPart:
-        cache.store_part(self.out, key, part.pdf, part.facts_json())
+        cache.keep(self.out, key, "part.pdf", part.pdf)
+        cache.keep(self.out, key, "facts.json", part.facts_json().encode())
         advance(part.pages)
         return part
 
@@ -165,6 +168,7 @@ def lay_out_book(book: Book, out: Path, press: bool = False,
          _Job("the front matter", part_html(book, "front", folios=_folios(chapters, firsts), press=press))]
         + [_Job(f"the frame of {c.source}", frame_html(book, c, part.pages, first, blank, press))
            for c, part, first, blank in zip(book.chapters, chapters, firsts, _blanks(chapters), strict=True)])
+    # The pages not counted yet: the cover, the front matter but its last (unprinted) page, the blank pages.
     advance(1 + front.pages - 1 + sum(f.pages - c.pages for f, c in zip(frames, chapters, strict=True)))
     return PlannedBook(out, [cover_part, front, *chapters, *frames], _plan(front, chapters, frames))
 
