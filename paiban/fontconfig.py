@@ -37,6 +37,7 @@ class FontMatch:
     file: Path
     index: int  # face index in a collection (.ttc)
     families: tuple[str, ...]  # the names of the family fontconfig chose
+    postscript: str = ""  # the face's PostScript name
 
 
 @functools.cache
@@ -108,7 +109,8 @@ def match(pattern: str) -> FontMatch:
     with _best(pattern) as font:
         index = ctypes.c_int()
         _library().FcPatternGetInteger(font, b"index", 0, ctypes.byref(index))
-        return FontMatch(Path(next(_strings(font, b"file"), "")), index.value, tuple(_strings(font, b"family")))
+        return FontMatch(Path(next(_strings(font, b"file"), "")), index.value, tuple(_strings(font, b"family")),
+                         next(_strings(font, b"postscriptname"), ""))
 
 
 @functools.cache

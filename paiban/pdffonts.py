@@ -59,7 +59,7 @@ def share_fonts(pdf: pikepdf.Pdf, subset: Callable[[Path, int, frozenset[int]], 
         data = face.descriptors[0][key].read_bytes()
         postscript = TTFont(io.BytesIO(data), lazy=True)["name"].getDebugName(6)
         found = match(f":postscriptname={postscript}") if postscript else None
-        if found is None or _postscript_name(found.file, found.index) != postscript:
+        if found is None or found.postscript != postscript:  # fontconfig's best match may be another face
             LOGGER.warning("font %s: its file was not found; each part keeps its own subset", name)
             continue
         shared = pikepdf.Stream(pdf, subset(found.file, found.index, frozenset(face.glyphs)))
@@ -94,10 +94,6 @@ def _glyph_ids(widths: pikepdf.Array) -> Iterator[int]:
         else:
             yield from range(first, int(items[i + 1]) + 1)
             i += 3
-
-
-def _postscript_name(file: Path, index: int) -> str | None:
-    return hb.Face(hb.Blob.from_file_path(file), index).get_name(hb.OTNameIdPredefined.POSTSCRIPT_NAME)
 
 
 def subset_font(file: Path, index: int, glyphs: frozenset[int]) -> bytes:
