@@ -22,10 +22,10 @@ from collections.abc import Callable, Iterable
 from importlib import metadata
 from pathlib import Path
 
-from .log import LOGGER
-from .model import Book
-from .output import atomic_output
-from .render import resource_dirs
+from paiban.log import LOGGER
+from paiban.model import Book
+from paiban.atomic import atomic_output
+from paiban.builders.templates import resource_dirs
 
 CACHE_DIR = ".paiban-cache"
 # The libraries whose version changes an output (an upgrade must not be served old results).

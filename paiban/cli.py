@@ -10,12 +10,13 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import __version__, config, progress, workbench
-from .check import check_all, check_book, format_json, format_plain
-from .check.docs import rules_markdown
-from .errors import BookError
-from .log import LOGGER, setup_console
-from .output import interrupt_on_sigterm
+from paiban import __version__, progress, workbench
+from paiban.workbench import config
+from paiban.check import check_all, check_book, format_json, format_plain
+from paiban.check.docs import rules_markdown
+from paiban.errors import BookError
+from paiban.log import LOGGER, setup_console
+from paiban.atomic import interrupt_on_sigterm
 
 COMMANDS = {
     "all": "build the EPUB and the PDF (the default)",
@@ -86,7 +87,7 @@ def run_build(root: Path, out: Path, what: str, reflow: bool, embed_fonts: bool 
               press: bool = False) -> int:
     from dataclasses import replace
 
-    from . import builder
+    from paiban import compose
 
     with progress.phase("checking the manuscript", unit="findings") as advance:
         book, findings = check_book(root)
@@ -100,7 +101,7 @@ def run_build(root: Path, out: Path, what: str, reflow: bool, embed_fonts: bool 
         return 1
     if reflow:
         book = replace(book, reflow=True)
-    for path in builder.build(book, out, what, builder.Options(embed_fonts=embed_fonts, press=press)):
+    for path in compose.build(book, out, what, compose.Options(embed_fonts=embed_fonts, press=press)):
         print(path)
     return 0
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from paiban.tree import Element, fragment
+
 # MARC relator codes for the roles a contributor can have, used by the EPUB package.
 RELATORS = {"author": "aut", "editor": "edt", "translator": "trl", "compiler": "com"}
-CHINESE_ROLES = {"author": "著", "editor": "编", "translator": "译", "compiler": "编写"}
 
 
 @dataclass(frozen=True)
@@ -150,18 +151,23 @@ class Chapter:
     subtitle: str | None
     kind: str
     source: str  # path relative to the book folder
-    html: str  # body as XHTML, page markers already rendered as page-break spans
+    html: str  # the body's tree in canonical form (paiban.tree.serialize); builders work on tree()
     headings: tuple[Heading, ...]
     markers: tuple[PageMarker, ...]
     text: str  # plain text of the body, for checks and searches
     opening_page: int | None = None  # original page that begins with the chapter opening
     images: tuple[tuple[str, bytes], ...] = ()  # (path relative to the book folder, content) of each image
+    ids: tuple[str, ...] = ()  # every id in the body, in document order
     body: str = ""  # the Markdown source after the front matter, for checks that need positions
     body_line: int = 1  # line of the chapter file where ``body`` starts
 
     @property
     def first_page(self) -> int | None:
         return self.markers[0].number if self.markers else None
+
+    def tree(self) -> Element:
+        """The body's tree, a copy of the caller's own to transform (parsed once per process)."""
+        return fragment(self.html)
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import TextIO
 
-from .log import LOGGER
+from paiban.log import LOGGER
 
 _state: dict[str, object] = {"live": False}
 

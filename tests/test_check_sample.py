@@ -9,7 +9,7 @@ import shutil
 from pathlib import Path
 
 from conftest import ROOT, SAMPLE, copy_sample, run_cli
-from test_check_rules import CASES, unembed_first_font
+from test_check_rules import CASES, unembed_font
 
 from paiban.check import check_all, check_book
 from paiban.check.docs import rules_markdown
@@ -39,7 +39,7 @@ def test_one_fault_of_each_family_is_found_where_it_is(tmp_path: Path, sample_pd
     out = tmp_path / "dist"
     out.mkdir()
     shutil.copy(sample_pdf, out / sample_pdf.name)
-    unembed_first_font(out / sample_pdf.name)
+    unembed_font(out / sample_pdf.name, "Noto-Sans-CJK-SC-Bold")
     _, findings = check_all(book, out, outputs=True)
     found = {(f.code, f.file, f.line) for f in findings}
     expected = {

@@ -1,11 +1,11 @@
-"""Tests for :mod:`paiban.justify`: justified Chinese lines end flush with the margin.
+"""Tests for :mod:`paiban.builders.pdf.justify`: justified Chinese lines end flush with the margin.
 
 The test book is a real Chinese text (from the sample manuscript's body) with inline
 markup in it, rendered by WeasyPrint to PDF; the glyph positions are then read back
 from the PDF with pdfplumber, so what is measured is what gets printed.
 
 Run ``python tests/test_justify.py`` to print the measured figures before and after
-:func:`paiban.justify.install`.
+:func:`paiban.builders.pdf.justify.install`.
 """
 
 import json
@@ -18,7 +18,7 @@ from io import BytesIO
 import pdfplumber
 import pytest
 
-from paiban.justify import is_cjk
+from paiban.builders.pdf.justify import is_cjk
 
 # 185 mm × 260 mm page, 20 mm margins: the content box's right edge, in points.
 PAGE_WIDTH_MM, MARGIN_MM = 185, 20
@@ -267,7 +267,7 @@ def measure(html: str) -> dict[str, float]:
 
 @pytest.fixture(scope='module')
 def lines() -> list[Line]:
-    from paiban import justify
+    from paiban.builders.pdf import justify
 
     justify.install()
     return printed_lines(build_html())
@@ -335,7 +335,7 @@ def test_install_is_idempotent_and_checks_the_version(
     import weasyprint
     from weasyprint.layout import inline
 
-    from paiban import justify
+    from paiban.builders.pdf import justify
 
     justify.install()
     patched = inline.justify_line
@@ -348,7 +348,7 @@ def test_install_is_idempotent_and_checks_the_version(
 
 if __name__ == '__main__':
     if '--without-install' not in sys.argv:
-        from paiban import justify
+        from paiban.builders.pdf import justify
 
         justify.install()
     print(json.dumps(measure(build_html())))

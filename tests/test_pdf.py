@@ -9,7 +9,7 @@ import pdfplumber
 import pypdf
 import pytest
 
-from paiban.justify import is_han, is_latin_gap
+from paiban.builders.pdf.justify import is_han, is_latin_gap
 
 MM = 72 / 25.4
 

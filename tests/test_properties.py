@@ -16,7 +16,10 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from conftest import ROOT, epubcheck
-from paiban.epub import build_epub
+import pytest
+
+from paiban.builders.epub import build_epub
+from paiban.compose import cover_image
 from paiban.errors import BookError
 from paiban.reader import read_book
 
@@ -29,7 +32,15 @@ PIECES = st.sampled_from(["群众", "路线", "。", "，", "“", "”", "《",
                           "}}", "{#x}", "[^1]", "[^1]: 注", "|", "-", " ", "\n", "\n\n", "\t", "\\", "\r\n", "\x00",
                           "\ufeff", "\u200b", "𠀀", "😀"])
 TEXT = st.lists(st.one_of(PIECES, st.text(max_size=5)), max_size=60).map("".join)
+# The EPUBs built here; removed with the module's last test (the cover image is cached in it).
+OUT = Path(tempfile.mkdtemp(prefix="paiban-prop-out-"))
 SETTINGS = settings(deadline=None, max_examples=60, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _remove_outputs():
+    yield
+    shutil.rmtree(OUT, ignore_errors=True)
 
 
 def book_with(body: str, meta_edit: tuple[str, str] | None = None) -> Path:
@@ -90,8 +101,8 @@ def test_epub_of_any_text_that_reads_is_well_formed(body: str) -> None:
     except BookError:
         shutil.rmtree(folder.parent)
         return
-    target = Path(tempfile.mkdtemp(prefix="paiban-prop-out-")) / f"{len(BUILT)}.epub"
-    build_epub(book, target)
+    target = OUT / f"{len(BUILT)}.epub"
+    build_epub(book, target, cover_image(book, OUT))
     with zipfile.ZipFile(target) as z:
         for name in z.namelist():
             if name.endswith((".xhtml", ".opf", ".ncx")):

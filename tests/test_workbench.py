@@ -43,7 +43,7 @@ def test_new_book_checks_and_builds_at_once(tmp_path: Path) -> None:
 
 
 def test_new_book_comments_every_metadata_field() -> None:
-    from paiban.scaffold import template_root
+    from paiban.workbench.scaffold import template_root
 
     text = (template_root() / "book.yaml").read_text("utf-8")
     schema = json.loads((ROOT / "paiban" / "schema" / "book.schema.json").read_text("utf-8"))
@@ -181,7 +181,7 @@ def test_wheel_installs_and_builds_outside_the_repository(tmp_path: Path) -> Non
     deps = [p for p in map(Path, sys.path) if p.name == "site-packages" and p.is_dir()]
     (site / "deps.pth").write_text("\n".join(map(str, deps)) + "\n", "utf-8")
     paiban = venv / "bin" / "paiban"
-    where = subprocess.run([str(venv / "bin" / "python"), "-c", "import paiban.render as r; print(r.PACKAGE_ROOT)"],
+    where = subprocess.run([str(venv / "bin" / "python"), "-c", "import paiban.builders.templates as r; print(r.PACKAGE_ROOT)"],
                            capture_output=True, text=True, timeout=60, cwd=tmp_path)
     assert where.stdout.strip() == str(site / "paiban"), where.stderr
     assert subprocess.run([str(paiban), "new", "book"], cwd=tmp_path, timeout=60).returncode == 0

@@ -199,7 +199,7 @@ def test_edit_shows_in_browser_without_reload(watched, browser: Chromium) -> Non
 
 
 def test_preview_listens_on_loopback_only() -> None:
-    from paiban.preview import PreviewServer, PreviewState
+    from paiban.workbench.preview import PreviewServer, PreviewState
 
     server = PreviewServer(PreviewState(), 0)
     try:

@@ -22,76 +22,14 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from ..errors import BookError, BookErrors
-from ..metadata import SCHEMA_CODE
-from ..model import Book
-from ..sources import display_path
+from paiban.errors import BookError, BookErrors
+from paiban.reader.metadata import SCHEMA_CODE
+from paiban.model import Book
+from paiban.check.registry import (FAMILIES, RULES, SEVERITIES, Finding, Outputs, Place, Rule,  # noqa: F401
+                                   rule)
+from paiban.reader.sources import display_path
 
-SEVERITIES = ("error", "warning", "info")
-FAMILIES = {"M": "Metadata", "S": "Structure", "T": "Chinese text", "R": "References", "O": "Outputs"}
-# Where a rule found something: file as reports name it, line, column, message.
-Place = Iterator[tuple[str, int | None, int | None, str]]
 INLINE_IGNORE = re.compile(r"<!--\s*paiban:\s*ignore\s+([A-Z0-9 ,]+?)\s*-->")
-
-
-@dataclass(frozen=True)
-class Finding:
-    code: str
-    severity: str
-    file: str
-    line: int | None
-    col: int | None
-    message: str
-    hint: str | None = None
-
-    def plain(self) -> str:
-        where = self.file + (f":{self.line}" if self.line else "") + (f":{self.col}" if self.line and self.col else "")
-        return f"{where}: {self.code} {self.message}"
-
-
-@dataclass(frozen=True)
-class Outputs:
-    """What a build left in the output folder, for the rules that read it."""
-
-    folder: Path
-    epub: Path | None
-    pdf: Path | None
-
-    @classmethod
-    def of(cls, book: Book, folder: Path) -> Outputs:
-        def found(suffix: str) -> Path | None:
-            path = folder / f"{book.isbn_digits}{suffix}"
-            return path if path.is_file() else None
-
-        return cls(folder, found(".epub"), found(".pdf"))
-
-
-@dataclass(frozen=True)
-class Rule:
-    code: str
-    severity: str
-    summary: str
-    hint: str
-    run: Callable[..., Place]
-    outputs: bool = False  # reads the built outputs: run(book, outputs)
-
-    @property
-    def family(self) -> str:
-        return FAMILIES[self.code[0]]
-
-
-RULES: dict[str, Rule] = {}
-
-
-def rule(code: str, severity: str, summary: str, hint: str, outputs: bool = False) -> Callable[..., object]:
-    """Register a rule; it yields (file, line, col, message) for each place it finds."""
-    assert severity in SEVERITIES and code not in RULES and code[0] in FAMILIES
-
-    def register(fn: Callable[..., Place]) -> object:
-        RULES[code] = Rule(code, severity, summary, hint, fn, outputs)
-        return fn
-
-    return register
 
 
 def _no_places(book: Book) -> Place:
@@ -107,7 +45,7 @@ SCHEMA_ERROR = Rule(SCHEMA_CODE, "error", "book.yaml breaks the schema: a requir
 
 
 def catalogue() -> list[Rule]:
-    from . import rules  # noqa: F401  (registers the rules)
+    from paiban.check import rules  # noqa: F401  (registers the rules)
 
     return sorted([READ_ERROR, SCHEMA_ERROR, *RULES.values()], key=lambda r: r.code)
 
@@ -165,7 +103,7 @@ def read_errors(error: BookError) -> list[Finding]:
 
 def check_book(root: Path) -> tuple[Book | None, list[Finding]]:
     """Read the book and run every rule; a book that cannot be read gives its read errors."""
-    from ..reader import read_book
+    from paiban.reader.book import read_book
 
     try:
         book = read_book(root)
@@ -181,7 +119,7 @@ def check_all(root: Path, out: Path | None = None, outputs: bool = False) -> tup
     book, findings = check_book(root)
     if book is not None and outputs and out is not None:
         built = Outputs.of(book, out)
-        if built.epub is None and built.pdf is None:
+        if built.epub is None and not built.pdfs:
             raise BookError(f"nothing built for this book in {out}", str(out), None, "build it first: python build.py")
         findings = findings + run_output_rules(book, built)
     return book, findings

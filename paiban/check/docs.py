@@ -6,7 +6,8 @@ a test compares the committed docs/rules.md with what this module makes.
 
 from __future__ import annotations
 
-from . import FAMILIES, catalogue
+from paiban.check import catalogue
+from paiban.check.registry import FAMILIES
 
 INTRO = """\
 # The rules of `check`

@@ -21,9 +21,9 @@ import isbnlib
 os.environ.setdefault("PYPINYIN_NO_PHRASES", "true")
 from pypinyin import Style, lazy_pinyin, pinyin  # noqa: E402
 
-from ..model import Book
-from . import Outputs, Place, rule
-from .prose import is_han
+from paiban.model import Book
+from paiban.check.registry import Outputs, Place, rule
+from paiban.check.prose import is_han
 
 CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩"
 # A class number of the Chinese Library Classification (中图法): D252, TP311.56, I247.5, K825.4=76.
@@ -178,22 +178,22 @@ def imprint_facts(book: Book) -> Place:
       "印张 is the number of pages (without the cover) divided by the 开 of the paper, in half sheets",
       outputs=True)
 def sheets_against_pdf(book: Book, outputs: Outputs) -> Place:
-    from .outputs import pdf_page_count, shown
+    from paiban.check.outputs import pdf_page_count, shown
 
-    pdf = outputs.pdf
-    if book.imprint is None or pdf is None:
+    if book.imprint is None:
         return
-    pages = pdf_page_count(pdf) - 1  # the cover is printed separately
-    fold, sheets = book.imprint.paper.fold, book.imprint.sheets
-    expected = math.ceil(pages * 2 / fold) / 2
-    complete = all(p.file for p in book.contents)
-    where = f"{shown(pdf)} has {pages} pages without the cover"
-    if pages > sheets * fold:
-        yield (book.meta_file, book.line_of("imprint.sheets"), None,
-               f"印张 {sheets:g} × {fold} 开 holds {sheets * fold:g} pages; {where}")
-    elif complete and sheets != expected:
-        yield (book.meta_file, book.line_of("imprint.sheets"), None,
-               f"印张 should be {expected:g}, not {sheets:g}: {where}")
+    for pdf in outputs.pdfs:
+        pages = pdf_page_count(pdf) - 1  # the cover is printed separately
+        fold, sheets = book.imprint.paper.fold, book.imprint.sheets
+        expected = math.ceil(pages * 2 / fold) / 2
+        complete = all(p.file for p in book.contents)
+        where = f"{shown(pdf)} has {pages} pages without the cover"
+        if pages > sheets * fold:
+            yield (book.meta_file, book.line_of("imprint.sheets"), None,
+                   f"印张 {sheets:g} × {fold} 开 holds {sheets * fold:g} pages; {where}")
+        elif complete and sheets != expected:
+            yield (book.meta_file, book.line_of("imprint.sheets"), None,
+                   f"印张 should be {expected:g}, not {sheets:g}: {where}")
 
 
 @cache

@@ -18,10 +18,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from ..errors import BookError
-from ..model import Book
-from . import Outputs, Place, rule
-from .prose import prose_lines
+from paiban.errors import BookError
+from paiban.model import Book
+from paiban.check.registry import Outputs, Place, rule
+from paiban.check.prose import prose_lines
 
 FONT_FILES = ("/FontFile", "/FontFile2", "/FontFile3")
 EPUBCHECK_SEVERITY = {"FATAL": "error", "ERROR": "error", "WARNING": "warning"}
@@ -119,27 +119,24 @@ def _fonts(pdf: Path) -> dict[str, tuple[int, bool]]:
       "a print PDF must carry its fonts; build it again with paiban, or fix the book's own stylesheet",
       outputs=True)
 def fonts_embedded(book: Book, outputs: Outputs) -> Place:
-    if outputs.pdf is None:
-        return
-    for name, (page, embedded) in sorted(_fonts(outputs.pdf).items()):
-        if not embedded:
-            yield shown(outputs.pdf), None, None, f"font {name} (first used on PDF page {page}) is not embedded"
+    for pdf in outputs.pdfs:
+        for name, (page, embedded) in sorted(_fonts(pdf).items()):
+            if not embedded:
+                yield shown(pdf), None, None, f"font {name} (first used on PDF page {page}) is not embedded"
 
 
 @rule("O004", "error", "a character of the manuscript is missing from the PDF: no font has its glyph",
       "replace the character, or add a font that has it to the book's styles", outputs=True)
 def missing_glyphs(book: Book, outputs: Outputs) -> Place:
-    if outputs.pdf is None:
-        return
-    printed = set("".join(page.extract_text() for page in _reader(outputs.pdf).pages))
-    reported: set[str] = set()
-    for chapter in book.chapters:
-        for p in prose_lines(chapter):
-            if p is None:
-                continue
-            for i, ch in enumerate(p.text):
-                if ch in printed or ch in reported or ch.isspace() or not ch.isprintable():
+    for pdf in outputs.pdfs:
+        printed = set("".join(page.extract_text() for page in _reader(pdf).pages))
+        reported: set[str] = set()
+        for chapter in book.chapters:
+            for p in prose_lines(chapter):
+                if p is None:
                     continue
-                reported.add(ch)
-                yield (chapter.source, p.line, p.col(i),
-                       f"'{ch}' (U+{ord(ch):04X}) is not in {shown(outputs.pdf)}")
+                for i, ch in enumerate(p.text):
+                    if ch in printed or ch in reported or ch.isspace() or not ch.isprintable():
+                        continue
+                    reported.add(ch)
+                    yield chapter.source, p.line, p.col(i), f"'{ch}' (U+{ord(ch):04X}) is not in {shown(pdf)}"

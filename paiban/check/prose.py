@@ -14,9 +14,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 
-from ..markup import MARKER
-from ..model import Chapter
-from ..reader import ATX_HEADING, FENCE
+from paiban.reader.markdown import MARKER
+from paiban.model import Chapter
+from paiban.reader.book import ATX_HEADING, FENCE
 
 HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 # Full-width punctuation and the marks GB/T 15834 sets in Chinese text.

@@ -9,12 +9,11 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Iterator
-from functools import cache
 
-from ..model import Book, Chapter
-from ..reader import BOOK_FILE, FENCE
-from ..sources import display_path, in_book, resolve
-from . import Place, rule
+from paiban.model import Book, Chapter
+from paiban.reader.book import BOOK_FILE, FENCE
+from paiban.reader.sources import display_path, in_book, resolve
+from paiban.check.registry import Place, rule
 
 _TARGET = r"\(\s*<?([^)\s>]*)>?(?:\s+[\"'][^)]*[\"'])?\s*\)"
 IMAGE = re.compile(r"!\[[^\]]*\]" + _TARGET)
@@ -22,7 +21,6 @@ LINK = re.compile(r"(?<!!)\[(?!\^)[^\]]*\]" + _TARGET)
 FOOTNOTE_REF = re.compile(r"\[\^([^\]\s]+)\](?!:)")
 FOOTNOTE_DEF = re.compile(r"^\[\^([^\]\s]+)\]:")
 SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
-IDS = re.compile(r'\sid="([^"]+)"')
 # Files of a book folder that no reference needs to name.
 UNREFERENCED = re.compile(r"(CORRECTIONS\.md|README[^/]*|(templates|styles)/.*)")
 
@@ -35,11 +33,6 @@ def source_lines(chapter: Chapter) -> Iterator[tuple[int, str]]:
             fenced = not fenced
         elif not fenced:
             yield chapter.body_line + offset, re.sub(r"`[^`]*`", lambda m: " " * len(m.group(0)), text)
-
-
-@cache
-def _ids(html: str) -> frozenset[str]:
-    return frozenset(IDS.findall(html))
 
 
 @rule("R001", "error", "an image points at a file that is not in the book",
@@ -70,7 +63,7 @@ def broken_links(book: Book) -> Place:
                 file = resolve(here, path) if path else here
                 if path and file not in files:
                     yield chapter.source, line, m.start() + 1, f"link to '{target}': no file {file} in the book"
-                elif fragment and file in by_file and fragment not in _ids(by_file[file].html):
+                elif fragment and file in by_file and fragment not in by_file[file].ids:
                     yield (chapter.source, line, m.start() + 1,
                            f"link to '{target}': no id '{fragment}' in {by_file[file].source}")
 

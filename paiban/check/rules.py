@@ -1,10 +1,12 @@
 """The rules of ``check``, registered by family: importing this module registers them all.
 
-See :mod:`paiban.check` for the contract a rule keeps.
+See :mod:`paiban.check.registry` for the contract a rule keeps.
 """
 
 from __future__ import annotations
 
-from . import metadata, outputs, references, structure, text
-
-FAMILY_MODULES = (metadata, structure, text, references, outputs)
+import paiban.check.metadata  # noqa: F401  each family registers its rules when imported
+import paiban.check.outputs  # noqa: F401
+import paiban.check.references  # noqa: F401
+import paiban.check.structure  # noqa: F401
+import paiban.check.text  # noqa: F401

@@ -6,9 +6,9 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from ..model import Book, Chapter, Heading
-from ..render import heading_for, parts_with_text
-from . import Place, rule
+from paiban.model import Book, Chapter, Heading
+from paiban.builders.templates import heading_for, parts_with_text
+from paiban.check.registry import Place, rule
 
 CHINESE_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0, "两": 2}
 NUMBERING = re.compile(

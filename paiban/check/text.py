@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from ..model import Book, Chapter
-from . import Place, rule
-from .prose import CJK_PUNCT, HAN, ProseLine, is_han, paragraphs, prose_lines
-from .structure import sibling_groups
+from paiban.model import Book, Chapter
+from paiban.check.registry import Place, rule
+from paiban.check.prose import CJK_PUNCT, HAN, ProseLine, is_han, paragraphs, prose_lines
+from paiban.check.structure import sibling_groups
 
 FULL_WIDTH = {",": "，", ".": "。", ";": "；", ":": "：", "?": "？", "!": "！", "(": "（", ")": "）"}
 _AFTER_HAN = re.compile(f"(?<=[{HAN}])[,;:?!.)](?=[ \t]*[{HAN}{CJK_PUNCT}]|$)")

@@ -1,0 +1,112 @@
+"""One font program per face in the joined PDF of the printed book.
+
+Each part of the book (:mod:`paiban.printbook`) is written by WeasyPrint with its own
+subset of each font: the glyphs that part uses, at their original glyph ids
+(HarfBuzz's retain-gids subsetting, so a part's text codes are glyph ids of the
+whole font). Joined, the book would carry a CJK font program per part and per face:
+five times the size of a book written at once, and several different programs under
+one font name, which preflight checkers reject.
+
+So every face gets one subset of its font file with the glyphs of all parts, made
+as WeasyPrint makes its own (same HarfBuzz flags, same dropped tables), and every
+part's font descriptor points to it. The parts' width arrays and ToUnicode maps stay
+as they are: they describe the same glyph ids. The font file is found by the
+PostScript name the subsets carry, through fontconfig, as Pango found it.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pikepdf
+import uharfbuzz as hb
+from fontTools.ttLib import TTFont
+
+from paiban.fonts.fontconfig import match
+from paiban.log import LOGGER
+
+# The tables WeasyPrint drops from the fonts it embeds (weasyprint/pdf/fonts.py).
+DROPPED_TABLES = [int.from_bytes(tag.encode(), "big") for tag in
+                  ("BASE", "DSIG", "EBDT", "EBLC", "EBSC", "GPOS", "GSUB", "JSTF", "LTSH", "PCLT", "SVG ")]
+
+
+@dataclass
+class _Face:
+    descriptors: list[pikepdf.Dictionary] = field(default_factory=list)
+    glyphs: set[int] = field(default_factory=lambda: {0})
+
+
+def share_fonts(pdf: pikepdf.Pdf, subset: Callable[[Path, int, frozenset[int]], bytes]) -> None:
+    """Point every descriptor of a face at one program of all the glyphs used with it.
+
+    ``subset(file, index, glyphs)`` makes that program (:func:`subset_font`, through
+    the cache). A face whose file cannot be found keeps its parts' subsets, with a
+    warning: the PDF is still right, only larger.
+    """
+    faces: dict[str, _Face] = {}
+    for font in _cid_fonts(pdf):
+        face = faces.setdefault(str(font.FontDescriptor.FontName), _Face())
+        face.descriptors.append(font.FontDescriptor)
+        face.glyphs.update(_glyph_ids(font.get("/W", pikepdf.Array())))
+    for name, face in faces.items():
+        programs = {d[_program_key(d)].objgen for d in face.descriptors}
+        if len(programs) < 2:
+            continue
+        key = _program_key(face.descriptors[0])
+        data = face.descriptors[0][key].read_bytes()
+        postscript = TTFont(io.BytesIO(data), lazy=True)["name"].getDebugName(6)
+        found = match(f":postscriptname={postscript}") if postscript else None
+        if found is None or found.postscript != postscript:  # fontconfig's best match may be another face
+            LOGGER.warning("font %s: its file was not found; each part keeps its own subset", name)
+            continue
+        shared = pikepdf.Stream(pdf, subset(found.file, found.index, frozenset(face.glyphs)))
+        if "/Subtype" in face.descriptors[0][key]:
+            shared.Subtype = face.descriptors[0][key].Subtype
+        shared = pdf.make_indirect(shared)
+        for descriptor in face.descriptors:
+            descriptor[_program_key(descriptor)] = shared
+
+
+def _cid_fonts(pdf: pikepdf.Pdf) -> Iterator[pikepdf.Dictionary]:
+    for obj in pdf.objects:
+        if (isinstance(obj, pikepdf.Dictionary) and obj.get("/Type") == pikepdf.Name.Font
+                and obj.get("/Subtype") in (pikepdf.Name.CIDFontType0, pikepdf.Name.CIDFontType2)
+                and "/FontDescriptor" in obj):
+            yield obj
+
+
+def _program_key(descriptor: pikepdf.Dictionary) -> str:
+    return next(k for k in ("/FontFile3", "/FontFile2", "/FontFile") if k in descriptor)
+
+
+def _glyph_ids(widths: pikepdf.Array) -> Iterator[int]:
+    """The CIDs a ``/W`` array gives widths for: ``c [w …]`` and ``first last w`` entries."""
+    items = list(widths)
+    i = 0
+    while i < len(items):
+        first = int(items[i])
+        if isinstance(items[i + 1], pikepdf.Array):
+            yield from range(first, first + len(items[i + 1]))
+            i += 2
+        else:
+            yield from range(first, int(items[i + 1]) + 1)
+            i += 3
+
+
+def subset_font(file: Path, index: int, glyphs: frozenset[int]) -> bytes:
+    """The face ``index`` of ``file`` cut to ``glyphs``, glyph ids kept, as WeasyPrint cuts it."""
+    face = hb.Face(hb.Blob.from_file_path(file), index)
+    first = hb.SubsetInput()
+    first.glyph_set.update(glyphs)
+    first.flags = hb.SubsetFlags.RETAIN_GIDS | hb.SubsetFlags.PASSTHROUGH_UNRECOGNIZED | hb.SubsetFlags.DESUBROUTINIZE
+    first.drop_table_tag_set.update(DROPPED_TABLES)
+    kept = hb.subset(face, first)
+    # Then the empty glyphs after the last one used go.
+    second = hb.SubsetInput()
+    second.glyph_set.update(range(max(glyphs) + 1))
+    second.flags = (hb.SubsetFlags.PASSTHROUGH_UNRECOGNIZED | hb.SubsetFlags.DESUBROUTINIZE
+                    | hb.SubsetFlags.NO_HINTING)
+    return hb.subset(kept, second).blob.data
