@@ -7,14 +7,16 @@ are printed as ``file:line: message`` without a traceback.
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from pathlib import Path
 
 from paiban import __version__, progress, workbench
 from paiban.workbench import config
-from paiban.check import check_all, check_book, format_json, format_plain
+from paiban.check import check_all, check_book, format_json, format_plain, silenced
 from paiban.check.docs import rules_markdown
 from paiban.errors import BookError
+from paiban.model import Book
 from paiban.log import LOGGER, setup_console
 from paiban.atomic import interrupt_on_sigterm
 
@@ -54,6 +56,11 @@ def parser() -> argparse.ArgumentParser:
             if name in ("all", "pdf"):
                 c.add_argument("--print", dest="press", action="store_true", default=argparse.SUPPRESS,
                                help="the printer's PDF (<isbn>-print.pdf): bleed, crop marks, PDF/X-4")
+            c.add_argument("--strict", action="store_true", default=argparse.SUPPRESS,
+                           help="exit 1 if the book or the build gave a warning (the outputs are still written)")
+            c.add_argument("--trusted", action="store_true", default=argparse.SUPPRESS,
+                           help="render the book's templates without the sandbox (in-house templates only, "
+                                "see docs/templates.md)")
     workbench.add_commands(sub, _common)
     sub.add_parser("rules", help="print the catalogue of check rules (Markdown)",
                    description="print the catalogue of check rules as Markdown (docs/rules.md)")
@@ -84,7 +91,7 @@ def run_check(root: Path, fmt: str, strict: bool, out: Path | None = None, outpu
 
 
 def run_build(root: Path, out: Path, what: str, reflow: bool, embed_fonts: bool = False,
-              press: bool = False) -> int:
+              press: bool = False, strict: bool = False, trusted: bool = False) -> int:
     from dataclasses import replace
 
     from paiban import compose
@@ -93,17 +100,45 @@ def run_build(root: Path, out: Path, what: str, reflow: bool, embed_fonts: bool 
         book, findings = check_book(root)
         advance(len(findings))
     errors = [f for f in findings if f.severity == "error"]
-    for warning in (f for f in findings if f.severity == "warning"):
+    warnings = [f for f in findings if f.severity == "warning"]
+    for warning in warnings:
         LOGGER.warning("%s", warning.plain())
     if errors or book is None:
         sys.stderr.write(format_plain(errors))
         print(f"not built: {len(errors)} errors (run check for the full report)", file=sys.stderr)
         return 1
-    if reflow:
-        book = replace(book, reflow=True)
-    for path in compose.build(book, out, what, compose.Options(embed_fonts=embed_fonts, press=press)):
-        print(path)
+    if reflow or trusted:
+        book = replace(book, reflow=book.reflow or reflow, trusted=trusted)
+    built = _BuildWarnings(book)
+    LOGGER.addFilter(built)
+    try:
+        for path in compose.build(book, out, what, compose.Options(embed_fonts=embed_fonts, press=press)):
+            print(path)
+    finally:
+        LOGGER.removeFilter(built)
+    if strict and (warnings or built.count):
+        print(f"--strict: {len(warnings) + built.count} warnings", file=sys.stderr)
+        return 1
     return 0
+
+
+class _BuildWarnings(logging.Filter):
+    """The build's own diagnostics (:func:`paiban.log.warn`): those the book silences are
+    dropped, as ``check`` drops its findings; the rest are counted for ``--strict``."""
+
+    def __init__(self, book: Book) -> None:
+        super().__init__()
+        self.quiet = silenced(book)
+        self.count = 0
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        diagnostic = getattr(record, "diagnostic", None)
+        if diagnostic is None:
+            return True
+        if self.quiet(diagnostic):
+            return False
+        self.count += 1
+        return True
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -125,7 +160,8 @@ def main(argv: list[str] | None = None) -> int:
             sys.stdout.write(rules_markdown())
             return 0
         return run_build(root, out, command, getattr(args, "reflow", False), getattr(args, "embed_fonts", False),
-                         getattr(args, "press", False))
+                         getattr(args, "press", False), getattr(args, "strict", False),
+                         getattr(args, "trusted", False))
     except BookError as exc:
         print(exc, file=sys.stderr)
         return 1

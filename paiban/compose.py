@@ -19,11 +19,14 @@ The command line and ``watch`` both build through :func:`build`.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
+import json
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from paiban import cache, progress, workers
+from paiban.atomic import atomic_output
 from paiban.fonts import font_files
 from paiban.model import Book
 from paiban.outputs import OutputFiles
@@ -51,7 +54,7 @@ def cover_image(book: Book, out: Path) -> bytes:
 def _render_cover(book: Book, out: Path) -> bytes:
     import pypdfium2
 
-    from paiban.builders.pdf import cover
+    from paiban.builders.pdf.parts import cover
 
     pdf = pypdfium2.PdfDocument(cover(book, out))
     page = pdf[0]
@@ -70,7 +73,7 @@ def make_epub(book: Book, out: Path, options: Options) -> None:
 
 
 def make_pdf(book: Book, out: Path, options: Options) -> None:
-    from paiban.builders.pdf import build_pdf
+    from paiban.builders.pdf.parts import build_pdf
 
     files = OutputFiles.of(book, out)
     with progress.phase("building the PDF") as advance:
@@ -100,7 +103,7 @@ def build(book: Book, out: Path, what: str, options: Options) -> list[Path]:
             todo.append((kind, key, targets))
     parallel = [kind for kind, _, _ in todo] == ["epub", "pdf"]
     if parallel:
-        from paiban.builders import pdf  # noqa: F401  imported once, before the EPUB's process forks: both lay out
+        from paiban.builders.pdf import parts  # noqa: F401  imported once, before the EPUB's process forks: both lay out
     with workers.pool(1) if parallel else contextlib.nullcontext() as pool:
         epub_done = pool.submit(_epub_in_worker, book, out, options) if pool else None
         for kind, key, targets in todo:
@@ -111,4 +114,34 @@ def build(book: Book, out: Path, what: str, options: Options) -> list[Path]:
         if epub_done is not None:
             epub_done.result()  # re-raises the worker's BookError
             cache.store(out, *todo[0][1:])
-    return [t for _, _, targets in jobs for t in targets]
+    made = [t for _, _, targets in jobs for t in targets]
+    write_manifest(files, made)
+    return made
+
+
+def write_manifest(files: OutputFiles, made: list[Path]) -> None:
+    """Say which outputs belong together: ``<isbn>.manifest.json`` lists each output this
+    build made or kept, with its SHA-256, and is written last (atomically).
+
+    Outputs are replaced one by one, so a build interrupted between two of them leaves
+    a folder holding one new and one old file; the manifest still names the set of the
+    last build that finished, and a file whose digest differs from it is from another.
+    """
+    entries = dict(_manifest(files))
+    for path in made:
+        entries[path.name] = hashlib.sha256(path.read_bytes()).hexdigest()
+    with atomic_output(files.manifest) as tmp:
+        tmp.write_text(json.dumps({"isbn": files.isbn, "outputs": dict(sorted(entries.items()))},
+                                  indent=1) + "\n", "utf-8")
+
+
+def _manifest(files: OutputFiles) -> dict[str, str]:
+    """The outputs the last finished build listed, kept where they still match (an EPUB-only
+    build keeps the PDF's entry while the PDF is the one that build left)."""
+    try:
+        listed = json.loads(files.manifest.read_text("utf-8")).get("outputs", {})
+    except (OSError, ValueError, AttributeError):
+        return {}
+    return {name: digest for name, digest in listed.items() if isinstance(digest, str)
+            and (files.folder / name).is_file()
+            and hashlib.sha256((files.folder / name).read_bytes()).hexdigest() == digest}

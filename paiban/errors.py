@@ -1,13 +1,42 @@
-"""The one error type a user sees: a fault in the book, with where it is and what to do.
+"""What paiban tells a user about the book: one diagnostic type, and the error that stops a build.
 
-Everything the user can fix is raised as :class:`BookError`; the command line prints
-it as ``file:line: message`` and exits 1. Anything else is a bug in paiban and is
-allowed to show a traceback.
+Every problem a user can meet is a :class:`Diagnostic`: a rule code from the
+catalogue of ``check`` (``python build.py rules``), a severity, where it is
+(``file:line:col``), what is wrong and a hint. ``check`` reports them; the reader
+leaves the warnings it finds in the model (:attr:`paiban.model.Book.diagnostics`);
+a build logs its own through :func:`paiban.log.warn`. So ``check: ignore``,
+``--strict`` and ``--format json`` apply to each of them alike.
+
+A fault that stops reading or building is raised as :class:`BookError`, whose
+:attr:`~BookError.diagnostic` is the same record; the command line prints it as
+``file:line: message`` and exits 1. Anything else is a bug in paiban and is allowed
+to show a traceback.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+
+SEVERITIES = ("error", "warning", "info")
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """A problem found in a book, at a place, under a rule code."""
+
+    code: str
+    severity: str  # one of SEVERITIES
+    file: str  # as reports name it: relative to the folder that holds the book folder
+    line: int | None
+    col: int | None
+    message: str
+    hint: str | None = None
+
+    def plain(self) -> str:
+        """``file:line:col: CODE message``, as ``check`` prints it."""
+        where = self.file + (f":{self.line}" if self.line else "") + (f":{self.col}" if self.line and self.col else "")
+        return f"{where}: {self.code} {self.message}" if where else f"{self.code} {self.message}"
 
 
 class BookError(Exception):
@@ -31,6 +60,11 @@ class BookError(Exception):
     def __reduce__(self) -> tuple[object, ...]:
         # Keep file, line and hint when the error crosses a process boundary (paiban.builder).
         return (type(self), (self.message, self.file, self.line, self.hint, self.code))
+
+    @property
+    def diagnostic(self) -> Diagnostic:
+        """The error as a diagnostic: its code (M001, the reader's refusal, unless it has its own)."""
+        return Diagnostic(self.code or "M001", "error", self.file or "", self.line, None, self.message, self.hint)
 
     def location(self) -> str:
         """``file:line`` (or just ``file``, or nothing) for the start of a report line."""

@@ -4,7 +4,10 @@
   :class:`paiban.errors.BookError`, never only logged, so no output is written.
 - **warning**: an output is written but something in it is likely not what the
   author meant (an unknown metadata field, a TOC entry with no text yet, a style that
-  WeasyPrint ignored). Tests fail on any warning they do not expect.
+  WeasyPrint ignored). Each is a :class:`paiban.errors.Diagnostic` with a rule code:
+  the reader's are in the model and ``check`` reports them; a build's own are logged
+  with :func:`warn`, which the command line silences (``check: ignore``) and counts
+  (``--strict``) like check's. Tests fail on any warning they do not expect.
 - **info**: progress and measured facts (pages laid out, files written, timings).
 
 WeasyPrint's own warnings (``weasyprint`` logger) are forwarded as paiban warnings,
@@ -15,7 +18,14 @@ from __future__ import annotations
 
 import logging
 
+from paiban.errors import Diagnostic
+
 LOGGER = logging.getLogger("paiban")
+
+
+def warn(diagnostic: Diagnostic) -> None:
+    """Log a build's warning as its diagnostic (the record carries it as ``record.diagnostic``)."""
+    LOGGER.warning("%s", diagnostic.plain(), extra={"diagnostic": diagnostic})
 
 
 def setup_console(verbosity: int) -> None:

@@ -6,9 +6,10 @@ open a manuscript file themselves (read everything first, then write).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
+from paiban.errors import Diagnostic
 from paiban.tree import Element, fragment
 
 # MARC relator codes for the roles a contributor can have, used by the EPUB package.
@@ -113,16 +114,30 @@ class TocEntry:
     line: int  # line in book.yaml
 
 
+# The kinds of part in ``contents`` (book.schema.json describes each). Prefaces are the
+# front matter, before the printed contents; the rest is the body, in arabic folios.
+FRONT_KINDS = frozenset({"preface"})
+# A part-title page (第一编, 上篇): no text of its own; it groups the chapters after it.
+PART_TITLE = "part"
+
+
 @dataclass(frozen=True)
 class Part:
-    """A top-level division of the printed contents: 绪论, a chapter, the appendix."""
+    """An item of ``contents``: a preface, 绪论, a part-title page (编), a chapter, an
+    appendix, the bibliography, the afterword."""
 
     title: str
     subtitle: str | None
-    kind: str  # "introduction", "chapter" or "appendix"
+    kind: str  # one of book.schema.json's contents kinds
     file: str | None
-    entries: tuple[TocEntry, ...]
+    entries: tuple[TocEntry, ...] | None  # a reprint's printed lines; None: the contents list the headings
     line: int
+    id: str = ""  # a part-title page's id (part-1, part-2…): its EPUB document and PDF anchor
+
+    @property
+    def front(self) -> bool:
+        """Whether it is front matter: before the printed contents, in roman folios."""
+        return self.kind in FRONT_KINDS
 
 
 @dataclass(frozen=True)
@@ -145,6 +160,16 @@ class PageMarker:
 
 
 @dataclass(frozen=True)
+class Numbered:
+    """A figure or table with the number the reader gave it (paiban.reader.numbering)."""
+
+    label: str | None  # fig:leaf, or None when it has none
+    kind: str  # "figure" or "table"
+    number: str  # 图1-1, 附表2
+    element_id: str | None
+
+
+@dataclass(frozen=True)
 class Chapter:
     id: str
     title: str
@@ -158,6 +183,8 @@ class Chapter:
     opening_page: int | None = None  # original page that begins with the chapter opening
     images: tuple[tuple[str, bytes], ...] = ()  # (path relative to the book folder, content) of each image
     ids: tuple[str, ...] = ()  # every id in the body, in document order
+    diagnostics: tuple[Diagnostic, ...] = ()  # what the reader found (raw HTML it removed, unknown labels)
+    numbered: tuple[Numbered, ...] = ()  # its figures and tables, with their numbers (图1-1)
     body: str = ""  # the Markdown source after the front matter, for checks that need positions
     body_line: int = 1  # line of the chapter file where ``body`` starts
 
@@ -181,22 +208,28 @@ class CheckIgnore:
 
 @dataclass(frozen=True)
 class Press:
-    """``print:`` in book.yaml: what the printer's files need beyond the trim size."""
+    """``print:`` in book.yaml: what the printer's files need beyond the trim size.
 
-    bleed_mm: float = 3  # printed past the trim on every side
-    paper_caliper_mm: float = 0.1  # thickness of one leaf (two pages): the spine is pages / 2 × this
+    No defaults here: the reader fills them from the schema, which declares them once.
+    """
+
+    bleed_mm: float  # printed past the trim on every side
+    paper_caliper_mm: float  # thickness of one leaf (two pages): the spine is pages / 2 × this
 
 
 @dataclass(frozen=True)
 class Geometry:
-    """Page size and type area (版心) as a character grid."""
+    """``layout:`` in book.yaml: page size and type area (版心) as a character grid.
 
-    trim_width_mm: float = 185
-    trim_height_mm: float = 260
-    font_size_pt: float = 12
-    line_height_pt: float = 21
-    chars_per_line: int = 33
-    lines_per_page: int = 28
+    No defaults here: the reader fills them from the schema, which declares them once.
+    """
+
+    trim_width_mm: float
+    trim_height_mm: float
+    font_size_pt: float
+    line_height_pt: float
+    chars_per_line: int
+    lines_per_page: int
 
     @property
     def area_width_pt(self) -> float:
@@ -225,15 +258,21 @@ class Book:
     imprint: Imprint | None
     contents: tuple[Part, ...]
     chapters: tuple[Chapter, ...]
-    geometry: Geometry = field(default_factory=Geometry)
-    reflow: bool = False
-    press: Press = field(default_factory=Press)
+    geometry: Geometry
+    reflow: bool  # layout.reflow: pages break where the text fills them, not at the page markers
+    defer_figures: bool  # layout.defer_figures: a figure its page has no room for goes to the next, the text fills the room
+    notes: str  # layout.notes: "footnotes" at the foot of the call's page in print, or "endnotes" at the chapter's end
+    contents_depth: int  # layout.contents_depth: heading levels under a part the printed contents list
+    press: Press
     meta_file: str = "book.yaml"  # as reports name it
     meta_text: str = ""  # book.yaml as read: a builder locating a character in metadata needs no file
     field_lines: tuple[tuple[str, int], ...] = ()  # ("cip.isbn", 37): where fields are in book.yaml
     files: tuple[str, ...] = ()  # every file of the book folder, relative to it, for the reference checks
+    # In-house templates that may run without the sandbox: set by the command line's
+    # --trusted for one build, never by book.yaml (a book cannot vouch for itself).
+    trusted: bool = False
     check_ignores: tuple[CheckIgnore, ...] = ()  # findings of check the book has decided to silence
-    unknown_fields: tuple[tuple[int | None, str, str | None], ...] = ()  # (line, message, hint) in book.yaml
+    notices: tuple[Diagnostic, ...] = ()  # what the reader found to warn about in book.yaml (unknown fields)
 
     def line_of(self, field_path: str) -> int | None:
         """The book.yaml line of a field such as ``isbn`` or ``cip.isbn``."""
@@ -250,3 +289,8 @@ class Book:
     @property
     def markers(self) -> tuple[PageMarker, ...]:
         return tuple(m for c in self.chapters for m in c.markers)
+
+    @property
+    def diagnostics(self) -> tuple[Diagnostic, ...]:
+        """Every warning the reader found, in book.yaml and in the chapters; ``check`` reports them."""
+        return self.notices + tuple(d for c in self.chapters for d in c.diagnostics)

@@ -6,7 +6,9 @@ overwrite each other and a printer can tell the files of a book from its number:
 - ``<isbn>.epub``: the EPUB 3;
 - ``<isbn>.pdf``: the PDF to read (or ``<isbn>-print.pdf``, the printer's PDF/X-4
   with bleed and crop marks, built with ``--print``);
-- ``<isbn>-cover.pdf``: the printer's cover spread, always made with a PDF.
+- ``<isbn>-cover.pdf``: the printer's cover spread, always made with a PDF;
+- ``<isbn>.manifest.json``: the outputs of the last build that finished, with their
+  SHA-256, written last (:func:`paiban.compose.write_manifest`).
 """
 
 from __future__ import annotations
@@ -35,6 +37,10 @@ class OutputFiles:
     def pdf(self, press: bool = False) -> Path:
         """The book's PDF: the printer's edition when ``press``."""
         return self.folder / f"{self.isbn}{'-print' if press else ''}.pdf"
+
+    @property
+    def manifest(self) -> Path:
+        return self.folder / f"{self.isbn}.manifest.json"
 
     @property
     def cover_spread(self) -> Path:

@@ -72,5 +72,5 @@ def test_a_failed_build_keeps_the_previous_output(tmp_path: Path) -> None:
     (book / "book.yaml").write_text("title: [unclosed\n", "utf-8")
     assert run_cli("epub", "--manuscript", str(book), "--out", str(out)).returncode == 1
     assert epub.read_bytes() == before
-    # the folder holds the previous EPUB, no partial file (the cache keeps its own copies)
-    assert sorted(p.name for p in out.iterdir()) == [".paiban-cache", epub.name]
+    # the folder holds the previous EPUB and its manifest, no partial file (the cache keeps its own copies)
+    assert sorted(p.name for p in out.iterdir()) == [".paiban-cache", epub.name, f"{epub.stem}.manifest.json"]

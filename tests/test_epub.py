@@ -123,14 +123,14 @@ def fonts_epub(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def test_book_epub(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def small_book_epub(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tmp = tmp_path_factory.mktemp("testbook")
     return build(make_test_book(tmp), tmp / "out")
 
 
 @pytest.fixture(scope="module")
-def reports(sample_epub: Path, fonts_epub: Path, test_book_epub: Path) -> dict[Path, dict]:
-    return epubcheck(sample_epub, fonts_epub, test_book_epub)
+def reports(sample_epub: Path, fonts_epub: Path, small_book_epub: Path) -> dict[Path, dict]:
+    return epubcheck(sample_epub, fonts_epub, small_book_epub)
 
 
 @pytest.fixture(scope="module")
@@ -138,7 +138,7 @@ def nav(sample_epub: Path) -> etree._Element:
     return parse(sample_epub, "EPUB/nav.xhtml")
 
 
-@pytest.mark.parametrize("which", ["sample_epub", "fonts_epub", "test_book_epub"])
+@pytest.mark.parametrize("which", ["sample_epub", "fonts_epub", "small_book_epub"])
 def test_epubcheck_reports_nothing(which: str, reports: dict[Path, dict], request: pytest.FixtureRequest) -> None:
     report = reports[request.getfixturevalue(which)]
     messages = [f"{m['severity']} {m['ID']}: {m['message']}" for m in report["messages"]]
@@ -260,7 +260,7 @@ def test_package_metadata(sample_epub: Path, sample_book) -> None:
             "pageBreakMarkers", "alternativeText"} <= set(values["schema:accessibilityFeature"])
     assert values["schema:accessibilityHazard"] == ["none"]
     assert "ISBN 978-7-5150-0466-2" in values["schema:accessibilitySummary"][0]
-    # no conformance claim (see paiban/epub.py) and no generator noise
+    # no conformance claim (see paiban/builders/epub) and no generator noise
     assert "dcterms:conformsTo" not in values and "a11y:certifiedBy" not in values
     assert meta.find("opf:meta[@name='generator']", NS) is None
 
@@ -295,7 +295,7 @@ def _jpeg_size(data: bytes) -> tuple[int, int]:
     raise AssertionError("no SOF segment")
 
 
-@pytest.mark.parametrize("which", ["sample_epub", "test_book_epub"])
+@pytest.mark.parametrize("which", ["sample_epub", "small_book_epub"])
 def test_every_document_is_chinese_with_headings_in_order(which: str, request: pytest.FixtureRequest) -> None:
     epub = request.getfixturevalue(which)
     for name in xhtml_names(epub):
@@ -323,7 +323,7 @@ def test_front_matter_semantics(sample_epub: Path) -> None:
     assert "ISBN 978-7-5150-0466-2" in "".join(copyright_page.itertext())
 
 
-def test_parts_reading_pieces_and_appendix(test_book_epub: Path) -> None:
+def test_parts_reading_pieces_and_appendix(small_book_epub: Path) -> None:
     """Each kind of part has its epub:type and role; a 延伸阅读 piece is a named
     learning-resource region, an appendix document a named region; nav and page list
     reach them."""
@@ -331,10 +331,10 @@ def test_parts_reading_pieces_and_appendix(test_book_epub: Path) -> None:
                 "text/c01-diyizhang.xhtml": ("chapter", "doc-chapter"),
                 "text/c90-fulu.xhtml": ("appendix", "doc-appendix")}
     for name, (kind, role) in expected.items():
-        part = parse(test_book_epub, f"EPUB/{name}").find("x:body/x:section", NS)
+        part = parse(small_book_epub, f"EPUB/{name}").find("x:body/x:section", NS)
         assert (part.get(EPUB_TYPE), part.get("role")) == (kind, role), name
         assert part.find(f".//*[@id='{part.get('aria-labelledby')}']", NS).tag == f"{{{NS['x']}}}h1"
-    chapter = parse(test_book_epub, "EPUB/text/c01-diyizhang.xhtml")
+    chapter = parse(small_book_epub, "EPUB/text/c01-diyizhang.xhtml")
     reading = chapter.findall(".//x:section[@class='reading']", NS)
     assert len(reading) == 1
     piece = reading[0]
@@ -345,12 +345,12 @@ def test_parts_reading_pieces_and_appendix(test_book_epub: Path) -> None:
     assert piece.find("x:p[@class='section-label']", NS).get("aria-hidden") == "true"
     assert piece.find(".//x:h3", NS).text == "一、坚持依靠职工办企业"
     assert chapter.find(".//*[@id='page-12']", NS).getnext() is piece  # page 12 opens with the piece
-    appendix = parse(test_book_epub, "EPUB/text/c90-fulu.xhtml")
+    appendix = parse(small_book_epub, "EPUB/text/c90-fulu.xhtml")
     documents = appendix.findall(".//x:section[@class='document']", NS)
     assert [appendix.find(f".//*[@id='{d.get('aria-labelledby')}']", NS).text for d in documents] == list(DOCUMENTS)
     assert all(d.get(EPUB_TYPE) is None for d in documents)
     assert appendix.find(".//*[@id='page-14']", NS).getnext() is documents[1]  # not at the end of documents[0]
-    nav = parse(test_book_epub, "EPUB/nav.xhtml")
+    nav = parse(small_book_epub, "EPUB/nav.xhtml")
     labels = [a.text for a in nav.find(".//x:nav[@epub:type='toc']", NS).iterfind(".//x:a", NS)]
     assert READING in labels and DOCUMENTS[1] in labels
     pages = nav.find(".//x:nav[@epub:type='page-list']", NS).findall(".//x:a", NS)

@@ -156,7 +156,7 @@ def test_raw_html_is_sanitized_and_reported(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     for what in ("<script>", "<iframe>", "onclick=", "javascript: URL", "<form>", "<object>"):
         assert f"removed {what}" in result.stderr, (what, result.stderr)
-    assert re.search(r"book/chapters/01\.md:18: removed <script>", result.stderr)
+    assert re.search(r"book/chapters/01\.md:18: R006 removed <script>", result.stderr)
     with zipfile.ZipFile(out / "9787515004662.epub") as z:
         xhtml = z.read("EPUB/text/c01.xhtml").decode()
     for bad in ("<script", "<iframe", "onclick", "javascript:", "<form", "<input", "<object"):

@@ -1,4 +1,4 @@
-"""The printed book laid out in parts (paiban/printbook.py) reads as one book.
+"""The printed book laid out in parts (paiban/builders/pdf) reads as one book.
 
 A three-chapter book whose first chapter ends on a right-hand page: folios run on
 across the parts, each chapter opens on a right-hand page with a blank page before

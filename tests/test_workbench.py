@@ -151,7 +151,8 @@ def test_tool_paiban_in_pyproject_sets_the_folders(tmp_path: Path) -> None:
     assert run_cli("new", str(tmp_path / "docs" / "book")).returncode == 0
     result = run_cli("epub", cwd=work)  # found by walking up from a subfolder
     assert result.returncode == 0, result.stderr
-    assert [p.suffix for p in (tmp_path / "build" / "book").iterdir() if p.name != ".paiban-cache"] == [".epub"]
+    made = sorted(p.name for p in (tmp_path / "build" / "book").iterdir() if p.name != ".paiban-cache")
+    assert [name.rsplit(".", 1)[1] for name in made] == ["epub", "json"]  # the EPUB and the manifest
     (tmp_path / "pyproject.toml").write_text('[tool.paiban]\nmanuscrpt = "book"\n', "utf-8")
     bad = run_cli("check", cwd=work)
     assert bad.returncode == 1 and "unknown: manuscrpt" in bad.stderr and "pyproject.toml" in bad.stderr

@@ -21,8 +21,8 @@ import isbnlib
 os.environ.setdefault("PYPINYIN_NO_PHRASES", "true")
 from pypinyin import Style, lazy_pinyin, pinyin  # noqa: E402
 
-from paiban.model import Book
-from paiban.check.registry import Outputs, Place, rule
+from paiban.model import PART_TITLE, Book
+from paiban.check.registry import Outputs, Place, found_by_the_reader, rule
 from paiban.check.prose import is_han
 
 CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩"
@@ -186,7 +186,7 @@ def sheets_against_pdf(book: Book, outputs: Outputs) -> Place:
         pages = pdf_page_count(pdf) - 1  # the cover is printed separately
         fold, sheets = book.imprint.paper.fold, book.imprint.sheets
         expected = math.ceil(pages * 2 / fold) / 2
-        complete = all(p.file for p in book.contents)
+        complete = all(p.file or p.kind == PART_TITLE for p in book.contents)  # a part-title page has no file
         where = f"{shown(pdf)} has {pages} pages without the cover"
         if pages > sheets * fold:
             yield (book.meta_file, book.line_of("imprint.sheets"), None,
@@ -240,8 +240,5 @@ def title_pinyin(book: Book) -> Place:
             f"title_pinyin {book.title_pinyin} is not in capitals as covers print it"
 
 
-@rule("M011", "warning", "book.yaml has a field paiban does not know",
-      "fix its spelling (the closest known name is given) or remove it")
-def unknown_field(book: Book) -> Place:
-    for line, message, hint in book.unknown_fields:
-        yield book.meta_file, line, None, f"{message}" + (f"; {hint}" if hint else "")
+found_by_the_reader("M011", "warning", "book.yaml has a field paiban does not know",
+                    "fix its spelling (the closest known name is given) or remove it")

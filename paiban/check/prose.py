@@ -16,7 +16,8 @@ from functools import cache
 
 from paiban.reader.markdown import MARKER
 from paiban.model import Chapter
-from paiban.reader.book import ATX_HEADING, FENCE
+from paiban.reader.book import ATX_HEADING, FENCE, TABLE_RULE
+from paiban.reader.syntax import CROSS_REF
 
 HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 # Full-width punctuation and the marks GB/T 15834 sets in Chinese text.
@@ -33,6 +34,8 @@ _INLINE = re.compile(
     r"|(?P<tag></?[A-Za-z][^>]*>)"
     r"|(?P<emphasis>\*+|__+)"
     r"|\\(?P<escaped>[\\`*_{}\[\]()#+\-.!|])"
+    r"|(?P<xref>" + CROSS_REF.pattern + r")"  # @fig:label prints as 图1-1
+    r"|(?P<cell>\|)"  # a table's cell rule or a line block's start
 )
 # What starts a line without being text: a heading's #, quotation marks >, a list item's marker, indentation.
 _PREFIX = re.compile(r"#{1,6}[ \t]+|[ \t]*(?:>[ \t]?)*(?:(?:[-*+]|\d+[.)])[ \t]+)?[ \t]*")
@@ -80,6 +83,9 @@ def _prose(line: int, source: str) -> ProseLine:
         elif m.group("escaped"):
             text.append(m.group("escaped"))
             cols.append(m.start("escaped") + 1)
+        elif m.group("cell"):  # a cell boundary: no text runs across it (a line break stands for it)
+            text.append("\n")
+            cols.append(m.start() + 1)
     text.append(source[pos:])
     cols.extend(range(pos + 1, len(source) + 1))
     prose = "".join(text).rstrip(" \t")
@@ -113,7 +119,7 @@ def prose_lines(chapter: Chapter) -> tuple[ProseLine | None, ...]:
             in_comment = True
             source = source[:opened]
         stripped = source.strip()
-        if not stripped or MARKER.fullmatch(stripped) or _COMMENTS.fullmatch(stripped):
+        if not stripped or MARKER.fullmatch(stripped) or _COMMENTS.fullmatch(stripped) or TABLE_RULE.fullmatch(source):
             lines.append(None)
             continue
         lines.append(_prose(number, source))

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from paiban.model import Book, Chapter
 from paiban.reader.book import BOOK_FILE, FENCE
 from paiban.reader.sources import display_path, in_book, resolve
-from paiban.check.registry import Place, rule
+from paiban.check.registry import Place, found_by_the_reader, rule
 
 _TARGET = r"\(\s*<?([^)\s>]*)>?(?:\s+[\"'][^)]*[\"'])?\s*\)"
 IMAGE = re.compile(r"!\[[^\]]*\]" + _TARGET)
@@ -112,3 +112,8 @@ def unused_files(book: Book) -> Place:
     for file in book.files:
         if file not in used and not UNREFERENCED.fullmatch(file):
             yield display_path(book.root / file, book.root), None, None, f"{file} is not used by the book"
+
+
+found_by_the_reader("R006", "warning", "raw HTML that may not appear in a book was removed (scripts, event "
+                    "handlers, javascript: links, iframes, forms, objects)",
+                    "remove it from the manuscript: a book is read, not run")

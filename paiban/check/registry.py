@@ -11,28 +11,18 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from paiban.errors import SEVERITIES, Diagnostic
 from paiban.model import Book
 from paiban.outputs import OutputFiles
 
-SEVERITIES = ("error", "warning", "info")
-FAMILIES = {"M": "Metadata", "S": "Structure", "T": "Chinese text", "R": "References", "O": "Outputs"}
+FAMILIES = {"M": "Metadata", "S": "Structure", "T": "Chinese text", "R": "References", "O": "Outputs",
+            "B": "Build"}
 # Where a rule found something: file as reports name it, line, column, message.
 Place = Iterator[tuple[str, int | None, int | None, str]]
 
 
-@dataclass(frozen=True)
-class Finding:
-    code: str
-    severity: str
-    file: str
-    line: int | None
-    col: int | None
-    message: str
-    hint: str | None = None
-
-    def plain(self) -> str:
-        where = self.file + (f":{self.line}" if self.line else "") + (f":{self.col}" if self.line and self.col else "")
-        return f"{where}: {self.code} {self.message}"
+# A finding of check is the one diagnostic type every problem is reported as.
+Finding = Diagnostic
 
 
 @dataclass(frozen=True)
@@ -59,6 +49,7 @@ class Rule:
     hint: str
     run: Callable[..., Place]
     outputs: bool = False  # reads the built outputs: run(book, outputs)
+    build: bool = False  # found while building, not by check
 
     @property
     def family(self) -> str:
@@ -68,14 +59,33 @@ class Rule:
 RULES: dict[str, Rule] = {}
 
 
-def rule(code: str, severity: str, summary: str, hint: str, outputs: bool = False) -> Callable[..., object]:
+def rule(code: str, severity: str, summary: str, hint: str, outputs: bool = False,
+         build: bool = False) -> Callable[..., object]:
     """Register a rule; it yields (file, line, col, message) for each place it finds."""
     assert severity in SEVERITIES and code not in RULES and code[0] in FAMILIES
 
     def register(fn: Callable[..., Place]) -> object:
-        RULES[code] = Rule(code, severity, summary, hint, fn, outputs)
+        RULES[code] = Rule(code, severity, summary, hint, fn, outputs, build)
         return fn
 
     return register
 
 
+
+
+def found_by_the_reader(code: str, severity: str, summary: str, hint: str) -> None:
+    """Register a rule whose findings the reader made while reading (:attr:`Book.diagnostics`):
+    the rule only reports them, so they are silenced and ordered like any other."""
+
+    def run(book: Book) -> Place:
+        for d in book.diagnostics:
+            if d.code == code:
+                yield d.file, d.line, d.col, d.message
+
+    rule(code, severity, summary, hint)(run)
+
+
+def made_by_the_build(code: str, severity: str, summary: str, hint: str) -> None:
+    """Register a rule that only a build finds (layout, joining the parts): ``check`` cannot,
+    the build logs it (:func:`paiban.log.warn`); it is in the catalogue for its code and hint."""
+    rule(code, severity, summary, hint, build=True)(lambda book: iter(()))

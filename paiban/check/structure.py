@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from paiban.model import Book, Chapter, Heading
+from paiban.model import FRONT_KINDS, PART_TITLE, Book, Chapter, Heading
 from paiban.builders.templates import heading_for, parts_with_text
 from paiban.check.registry import Place, rule
 
@@ -72,13 +72,22 @@ def sibling_groups(chapter: Chapter) -> Iterator[list[tuple[Heading, Numbering]]
 def page_gaps(book: Book) -> Place:
     previous = None
     for chapter in book.chapters:
-        if not chapter.markers and not book.reflow:
+        # A preface of the original had roman page numbers, which {{page N}} does not name.
+        if not chapter.markers and not book.reflow and chapter.kind not in FRONT_KINDS:
             yield chapter.source, chapter.body_line, None, "the chapter has no page marker at all"
         for m in chapter.markers:
             if previous is not None and m.number != previous + 1:
-                missing = ", ".join(map(str, range(previous + 1, m.number)))
-                yield chapter.source, m.line, None, f"page {m.number} follows page {previous}: no marker for {missing}"
+                yield (chapter.source, m.line, None,
+                       f"page {m.number} follows page {previous}: no marker for {_pages(previous + 1, m.number - 1)}")
             previous = m.number
+
+
+def _pages(first: int, last: int) -> str:
+    """The missing pages as the report names them: 5, 5 and 6, or a range 5–120, never a
+    list as long as the gap (a wrong marker can leave thousands)."""
+    if last - first > 1:
+        return f"{first}–{last}"
+    return ", ".join(map(str, range(first, last + 1)))
 
 
 @rule("S002", "error", "a TOC entry has no heading of the same title in its chapter",
@@ -86,7 +95,7 @@ def page_gaps(book: Book) -> Place:
 def toc_headings(book: Book) -> Place:
     for part, chapter in parts_with_text(book):
         last_page = chapter.markers[-1].number if chapter.markers else None
-        for entry in part.entries:
+        for entry in part.entries or ():  # none: the contents list the headings themselves
             if heading_for(chapter, entry) is None and (last_page is None or entry.page <= last_page):
                 yield book.meta_file, entry.line, None, f"no heading '{entry.title}' in {chapter.source}"
 
@@ -95,7 +104,7 @@ def toc_headings(book: Book) -> Place:
       "move the page marker or correct the page in contents")
 def toc_pages(book: Book) -> Place:
     for part, chapter in parts_with_text(book):
-        for entry in part.entries:
+        for entry in part.entries or ():
             heading = heading_for(chapter, entry)
             if heading is not None and heading.page is not None and heading.page != entry.page:
                 yield (chapter.source, heading.line, None,
@@ -105,9 +114,10 @@ def toc_pages(book: Book) -> Place:
 @rule("S004", "info", "parts of the printed TOC whose text is not in the manuscript yet",
       "add the text as it arrives; nothing to fix")
 def missing_text(book: Book) -> Place:
-    total = sum(len(p.entries) for p in book.contents)
-    missing_parts = [p for p in book.contents if p.file is None]
-    present = {id(e) for p, c in parts_with_text(book) for e in p.entries if heading_for(c, e) is not None}
+    total = sum(len(p.entries or ()) for p in book.contents)
+    # A part-title page (kind: part) has no file of its own: it is not text still to come.
+    missing_parts = [p for p in book.contents if p.file is None and p.kind != PART_TITLE]
+    present = {id(e) for p, c in parts_with_text(book) for e in p.entries or () if heading_for(c, e) is not None}
     missing = total - len(present)
     if missing:
         names = "、".join(p.title for p in missing_parts)

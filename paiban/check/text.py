@@ -1,4 +1,5 @@
-"""Chinese text rules (T): punctuation, paired marks, stray Latin, page-boundary doubling, numerals.
+"""Chinese text rules (T): punctuation, paired marks, stray Latin, page-boundary doubling, numerals,
+hard line breaks and emphasis.
 
 They read the chapter prose through :mod:`paiban.check.prose`, so every finding names
 the line and column of the source. The marks follow GB/T 15834-2011.
@@ -7,6 +8,7 @@ the line and column of the source. The marks follow GB/T 15834-2011.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterator
 
 from paiban.model import Book, Chapter
@@ -35,6 +37,8 @@ def _lines(chapter: Chapter) -> Iterator[ProseLine]:
       "use the full-width mark: ，。；：？！（）")
 def half_width(book: Book) -> Place:
     for chapter in book.chapters:
+        if chapter.kind == "bibliography":  # GB/T 7714's 著录符号 are the half-width . : , of its entries
+            continue
         for p in _lines(chapter):
             hits = sorted([*_AFTER_HAN.finditer(p.text), *_BEFORE_HAN.finditer(p.text)], key=lambda m: m.start())
             for m in hits:
@@ -116,3 +120,48 @@ def mixed_numerals(book: Book) -> Place:
                 parts = [g for g in m.groups() if g]
                 if len({g.isdigit() for g in parts}) > 1:
                     yield chapter.source, p.line, p.col(m.start()), f"date '{m.group(0)}' mixes numeral styles"
+
+
+# The end of a source line that makes a hard line break (CommonMark): an odd run of
+# backslashes (an even one is escaped backslashes), or two spaces or more.
+_HARD_BREAK = re.compile(r"(?<!\\)(?:\\\\)*(\\)$|(?<=\S)( {2,})$")
+# The lines that open a block where a line of its own is the rule: list items, table rows, line blocks.
+_LINED_BLOCK = re.compile(r"^[ \t]*(?:[-*+][ \t]|\d+[.)][ \t]|\|)")
+_CODE_SPAN = re.compile(r"(`+).*?\1")
+# Emphasis as Python-Markdown reads it: *…* (or ** or ***) anywhere, _…_ only between non-word characters.
+_EMPHASIS = re.compile(r"(?<![\\*])(\*{1,3})(?![\s*])(.+?)(?<![\s\\*])\1(?!\*)"
+                       r"|(?<![\w\\])(_{1,3})(?![\s_])(.+?)(?<![\s\\_])\3(?![\w_])")
+
+
+@rule("T007", "warning", "a hard line break inside a paragraph",
+      "the lines of a paragraph join into one; a backslash or two spaces at a line's end break it there, "
+      "which in a scanned or converted text is usually an artefact: delete them. Verse is a line block: "
+      "each of its lines starts with a vertical bar and a space")
+def hard_break(book: Book) -> Place:
+    for chapter in book.chapters:
+        lines = chapter.body.split("\n")  # the source as written: the prose has no line ends
+        for para in paragraphs(chapter):
+            if _LINED_BLOCK.match(lines[para[0].line - chapter.body_line]):
+                continue
+            for p in para[:-1]:  # a break at a paragraph's end breaks nothing
+                m = _HARD_BREAK.search(lines[p.line - chapter.body_line])
+                if m:
+                    how = "a backslash" if m.group(1) else f"{len(m.group(2))} spaces"
+                    yield chapter.source, p.line, m.start(1 if m.group(1) else 2) + 1, \
+                        f"hard line break ({how} at the line's end) inside a paragraph"
+
+
+@rule("T008", "warning", "emphasis that holds punctuation only",
+      "着重号, italics and bold mark words, never a punctuation mark alone (GB/T 15834); move the * or _ "
+      "to the words, or delete them (a conversion from Word often leaves them)")
+def punctuation_emphasis(book: Book) -> Place:
+    for chapter in book.chapters:
+        lines = chapter.body.split("\n")  # the source as written: the prose has no * left
+        for p in _lines(chapter):
+            source = _CODE_SPAN.sub(lambda m: " " * len(m.group(0)), lines[p.line - chapter.body_line])
+            for m in _EMPHASIS.finditer(source):
+                inside = m.group(2) if m.group(1) else m.group(4)
+                marks = [c for c in inside if not c.isspace()]
+                if marks and all(unicodedata.category(c).startswith("P") for c in marks):
+                    kind = "bold" if len(m.group(1) or m.group(3)) == 2 else "emphasis"
+                    yield chapter.source, p.line, m.start() + 1, f"{kind} '{m.group(0)}' holds punctuation only"

@@ -12,26 +12,38 @@ from pathlib import Path
 
 from paiban.fonts import fontconfig
 
-HEADINGS = " | ".join(f".//x:{t}" for t in ("h1", "h2", "h3", "h4", "h5", "h6", "strong", "b"))
-
-
-def _has_class(name: str) -> str:
-    return f".//*[contains(concat(' ', normalize-space(@class), ' '), ' {name} ')]"
-
-
 @dataclass(frozen=True)
 class Face:
     family: str  # CSS font-family, as base.css names it, and the fontconfig family
     weight: int  # CSS font-weight
     style: str  # fontconfig style
     file_name: str  # in the EPUB's fonts/ folder
-    xpath: str  # the elements whose text is set in this face
+    tags: frozenset[str] = frozenset()  # the elements whose text base.css sets in this face…
+    classes: frozenset[str] = frozenset()  # …and the classes
+    all_text: bool = False  # every character of the body (the body face and fallback)
+
+    def sets(self, tag: str, classes: list[str]) -> bool:
+        """Whether base.css sets the text of an element of ``tag`` and ``classes`` in this face."""
+        return tag in self.tags or not self.classes.isdisjoint(classes)
+
+    @property
+    def css_style(self) -> str:
+        """The CSS ``font-style`` this face answers (its ``@font-face`` rule)."""
+        return "italic" if "Italic" in self.style else "normal"
+
+    @property
+    def truetype(self) -> bool:
+        """Whether the face has TrueType outlines (a .ttf file), not CFF (.otf)."""
+        return self.file_name.endswith(".ttf")
 
 
 FACES = (
-    Face("Noto Serif CJK SC", 400, "Regular", "NotoSerifCJKsc-Regular.otf", ".//x:body"),
-    Face("Noto Sans CJK SC", 700, "Bold", "NotoSansCJKsc-Bold.otf", f"{HEADINGS} | {_has_class('section-label')}"),
-    Face("Noto Sans CJK SC", 400, "Regular", "NotoSansCJKsc-Regular.otf", _has_class("chapter-subtitle")),
+    Face("Noto Serif CJK SC", 400, "Regular", "NotoSerifCJKsc-Regular.otf", all_text=True),
+    Face("Noto Sans CJK SC", 700, "Bold", "NotoSansCJKsc-Bold.otf",
+         tags=frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "strong", "b"}), classes=frozenset({"section-label"})),
+    Face("Noto Sans CJK SC", 400, "Regular", "NotoSansCJKsc-Regular.otf", classes=frozenset({"chapter-subtitle"})),
+    # The Latin runs of emphasis, in a true italic (em.latin, and span.latin inside em.dots).
+    Face("Noto Serif", 400, "Italic", "NotoSerif-Italic.ttf", classes=frozenset({"latin"})),
 )
 
 

@@ -49,7 +49,8 @@ def covered(css: str) -> frozenset[int]:
 
 
 def printed_text(html: str) -> str:
-    """The text of an HTML document as it will be printed (head and styles left out)."""
+    """The text of an HTML document the templates made, as it will be printed (head and
+    styles left out). A chapter's body is not read back from its HTML: its text is the tree's."""
     root = lxml.html.document_fromstring(html)
     body = root.find("body")
     return "".join((body if body is not None else root).itertext())
@@ -60,14 +61,14 @@ def _drawn(char: str) -> bool:
     return not char.isspace() and unicodedata.category(char) not in ("Cc", "Cf", "Zs", "Zl", "Zp")
 
 
-def check_glyphs(book: Book, html: str, css: str) -> None:
-    """Raise one error per character of ``html``'s text that no font of ``css`` has."""
+def check_glyphs(book: Book, text: str, css: str) -> None:
+    """Raise one error per character of ``text`` (what a part prints) that no font of ``css`` has."""
     named = families(css)
     for face in FACES:  # fontconfig would silently substitute a font that is not installed
         if face.family in named:
             fontconfig.require(face.family, face.style)
     have = covered(css)
-    missing = sorted({c for c in printed_text(html) if _drawn(c) and ord(c) not in have})
+    missing = sorted({c for c in text if _drawn(c) and ord(c) not in have})
     if missing:
         raise BookErrors([_located(book, char) for char in missing])
 

@@ -7,20 +7,29 @@ file of the book again.
 
 from __future__ import annotations
 
+import base64
+import io
+import os
 import re
-from dataclasses import dataclass
+import urllib.parse
+import warnings
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 from xml.etree.ElementTree import ParseError
 from typing import Any
 
 import defusedxml
 import defusedxml.ElementTree
+import lxml.etree
 
-from paiban.reader import limits
+from paiban.reader import elements as book_elements, limits
 from paiban.reader import markdown as markup
-from paiban.errors import BookError
-from paiban.log import LOGGER
-from paiban.reader.metadata import parse_yaml, read_metadata
+from paiban.errors import BookError, Diagnostic
+from paiban.reader.numbering import number_book
+from paiban.reader.syntax import CROSS_REF
+from paiban.reader.metadata import defaults, parse_yaml, read_metadata
 from paiban.model import (
     Book,
     Chapter,
@@ -33,13 +42,14 @@ from paiban.model import (
     Imprint,
     PageMarker,
     Paper,
+    PART_TITLE,
     Part,
     Printing,
     Publisher,
     Slogan,
     TocEntry,
 )
-from paiban.reader.sources import display_path, read_text, resolve_inside
+from paiban.reader.sources import display_path, read_bytes, read_text, resolve_inside
 from paiban.tree import Element, classes, elements, has_class, ids, serialize, text_of
 
 BOOK_FILE = "book.yaml"
@@ -50,6 +60,8 @@ CHAPTER_FIELDS = {"title", "subtitle", "kind"}
 INLINE_CODE = re.compile(r"`[^`]*`")
 # An image in Markdown (![alt](src)) or in raw HTML (<img ...>), as the tree will hold it.
 IMAGE_SYNTAX = re.compile(r"!\[[^\]]*\]\(|<img\b", re.I)
+NOTE_CALL = re.compile(r"\[\^[^\]\s]+\](?!:)")
+TABLE_RULE = re.compile(r"\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*")
 
 
 def read_book(root: Path) -> Book:
@@ -64,10 +76,11 @@ def read_book(root: Path) -> Book:
     meta_file = display_path(meta_path, root)
     meta_text = read_text(meta_path, root)
     data, unknown = read_metadata(meta_text, meta_file)
-    contents = tuple(_part(p, data["contents"].lc.item(i)[0] + 1) for i, p in enumerate(data["contents"]))
+    contents = _contents(data["contents"], meta_file)
     chapters = _chapters(root, contents, meta_file)
-    layout = dict(data.get("layout") or {})
-    reflow = bool(layout.pop("reflow", False))
+    # The book's own values over the schema's defaults, which are declared there once.
+    layout = {**defaults("layout"), **(data.get("layout") or {})}
+    press = {**defaults("print"), **(data.get("print") or {})}
     book = Book(
         root=root,
         title=str(data["title"]),
@@ -77,23 +90,30 @@ def read_book(root: Path) -> Book:
         date=str(data["date"]),
         description=_opt(data, "description"),
         subjects=tuple(str(s) for s in data.get("subjects") or ()),
-        contributors=tuple(Contributor(str(c["name"]), str(c["role"])) for c in data["contributors"]),
-        slogans=tuple(Slogan(str(s["text"]), str(s["key"])) for s in (data.get("cover") or {}).get("slogans") or ()),
+        contributors=tuple(Contributor(name=str(c["name"]), role=str(c["role"])) for c in data["contributors"]),
+        slogans=tuple(Slogan(text=str(s["text"]), key=str(s["key"]))
+                      for s in (data.get("cover") or {}).get("slogans") or ()),
         publisher=_publisher(data["publisher"]),
         isbn=str(data["isbn"]),
         cip=_cip(data["cip"]) if data.get("cip") else None,
         imprint=_imprint(data["imprint"]) if data.get("imprint") else None,
         contents=contents,
         chapters=chapters,
-        geometry=Geometry(**layout),
-        press=Press(**(data.get("print") or {})),
-        reflow=reflow,
+        geometry=Geometry(trim_width_mm=layout["trim_width_mm"], trim_height_mm=layout["trim_height_mm"],
+                          font_size_pt=layout["font_size_pt"], line_height_pt=layout["line_height_pt"],
+                          chars_per_line=layout["chars_per_line"], lines_per_page=layout["lines_per_page"]),
+        press=Press(bleed_mm=press["bleed_mm"], paper_caliper_mm=press["paper_caliper_mm"]),
+        reflow=bool(layout["reflow"]),
+        defer_figures=bool(layout["defer_figures"]),
+        notes=str(layout["notes"]),
+        contents_depth=int(layout["contents_depth"]),
         meta_file=meta_file,
         meta_text=meta_text,
         field_lines=tuple(_field_lines(data)),
-        unknown_fields=tuple((u.line, u.message, u.hint) for u in unknown),
+        notices=tuple(Diagnostic("M011", "warning", meta_file, u.line, None,
+                                 u.message + (f"; {u.hint}" if u.hint else "")) for u in unknown),
         files=_book_files(root),
-        check_ignores=tuple(CheckIgnore(str(i["code"]), _opt(i, "file"), i.get("line"))
+        check_ignores=tuple(CheckIgnore(code=str(i["code"]), file=_opt(i, "file"), line=i.get("line"))
                             for i in (data.get("check") or {}).get("ignore") or ()),
     )
     _check_slogans(data, meta_file)
@@ -112,10 +132,32 @@ def _field_lines(data: Any, prefix: str = "") -> list[tuple[str, int]]:
     return lines
 
 
+# What every build leaves in its output folder (paiban.cache.CACHE_DIR): the mark of an
+# output folder, whose files are the build's, not the book's.
+OUTPUT_MARK = ".paiban-cache"
+OUTPUT_SUFFIXES = (".epub", ".pdf", ".manifest.json")  # what a build writes beside it (paiban.outputs)
+
+
 def _book_files(root: Path) -> tuple[str, ...]:
-    """Every file in the book folder (hidden ones left out), relative to it, in a stable order."""
-    return tuple(sorted(p.relative_to(root).as_posix() for p in root.rglob("*")
-                        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts)))
+    """Every file in the book folder, relative to it, in a stable order.
+
+    Hidden files and folders are left out, and so is an output folder inside the book
+    (``--out manuscript/dist``), known by the cache every build leaves in it: its EPUB
+    and PDFs are the build's, not the book's (R005 would call them unused). When the
+    output folder is the book folder itself, its outputs (:data:`OUTPUT_SUFFIXES`) are left out.
+    """
+    found = []
+    for folder, subfolders, files in os.walk(root):
+        here = Path(folder)
+        if OUTPUT_MARK in subfolders:
+            if here != root:
+                subfolders.clear()
+                continue
+            files = [f for f in files if not f.lower().endswith(OUTPUT_SUFFIXES)]
+        subfolders[:] = [s for s in subfolders if not s.startswith(".")]
+        found.extend((here / f).relative_to(root).as_posix() for f in files
+                     if not f.startswith(".") and (here / f).is_file())
+    return tuple(sorted(found))
 
 
 def _opt(data: dict[str, Any], key: str) -> str | None:
@@ -132,17 +174,19 @@ def _check_slogans(data: Any, file: str) -> None:
 
 
 def _publisher(p: dict[str, Any]) -> Publisher:
-    return Publisher(str(p["name"]), str(p["city"]), str(p.get("address", "")), str(p.get("postcode", "")),
-                     tuple(str(x) for x in p.get("phones") or ()), _opt(p, "editorial_phone"))
+    p = {**defaults("publisher"), **p}
+    return Publisher(name=str(p["name"]), city=str(p["city"]), address=str(p["address"]),
+                     postcode=str(p["postcode"]), phones=tuple(str(x) for x in p.get("phones") or ()),
+                     editorial_phone=_opt(p, "editorial_phone"))
 
 
 def _cip(c: dict[str, Any]) -> CipRecord:
-    return CipRecord(str(c["bibliographic"]), str(c["isbn"]), tuple(str(x) for x in c["classification"]),
-                     str(c["number"]))
+    return CipRecord(bibliographic=str(c["bibliographic"]), isbn=str(c["isbn"]),
+                     classification=tuple(str(x) for x in c["classification"]), number=str(c["number"]))
 
 
 def _printing(p: dict[str, Any]) -> Printing:
-    return Printing(int(p["year"]), int(p["month"]), str(p["place"]), int(p["number"]))
+    return Printing(year=int(p["year"]), month=int(p["month"]), place=str(p["place"]), number=int(p["number"]))
 
 
 def _imprint(i: dict[str, Any]) -> Imprint:
@@ -150,21 +194,49 @@ def _imprint(i: dict[str, Any]) -> Imprint:
     return Imprint(
         editor=str(i["editor"]), distributor=str(i["distributor"]), printer=str(i["printer"]),
         edition=_printing(i["edition"]), impression=_printing(i["impression"]),
-        paper=Paper(int(paper["width_mm"]), int(paper["height_mm"]), int(paper["fold"])),
+        paper=Paper(width_mm=int(paper["width_mm"]), height_mm=int(paper["height_mm"]), fold=int(paper["fold"])),
         sheets=float(i["sheets"]), kilo_characters=int(i["kilo_characters"]), price=str(i["price"]),
     )
 
 
-def _part(p: dict[str, Any], line: int) -> Part:
-    entries = tuple(
-        TocEntry(str(e["title"]), int(e["page"]), str(e.get("kind", "section")), p["entries"].lc.item(j)[0] + 1)
-        for j, e in enumerate(p["entries"])
-    )
-    return Part(str(p["title"]), _opt(p, "subtitle"), str(p["kind"]), _opt(p, "file"), entries, line)
+def _contents(items: Any, meta_file: str) -> tuple[Part, ...]:
+    """The parts of ``contents``, each part-title page with its id (part-1, part-2…).
+
+    Prefaces are the front matter, printed before the contents: one after the body has
+    begun would be printed far from its place, so it is refused here.
+    """
+    parts, titles = [], 0
+    for i, item in enumerate(items):
+        titles += item["kind"] == PART_TITLE
+        part = _part(item, items.lc.item(i)[0] + 1, f"part-{titles}" if item["kind"] == PART_TITLE else "")
+        body = next((p for p in parts if not p.front), None)
+        if part.front and body is not None:
+            raise BookError(f"the {part.kind} '{part.title}' follows '{body.title}', a part of the body",
+                            meta_file, part.line, "list the prefaces first in contents: they are printed "
+                            "before the contents, with roman page numbers")
+        if part.kind == PART_TITLE and (part.file or part.entries is not None):
+            raise BookError(f"the part-title page '{part.title}' has a {'file' if part.file else 'list of entries'}",
+                            meta_file, part.line, "a part (kind: part) is a page with its title only; its chapters "
+                            "follow it in contents, each with its own file")
+        parts.append(part)
+    return tuple(parts)
+
+
+def _part(p: dict[str, Any], line: int, ident: str) -> Part:
+    entries = None
+    if "entries" in p:
+        entry = defaults("contents.entries")
+        entries = tuple(
+            TocEntry(title=str(e["title"]), page=int(e["page"]), kind=str(e["kind"]),
+                     line=p["entries"].lc.item(j)[0] + 1)
+            for j, e in enumerate({**entry, **given} for given in p["entries"])
+        )
+    return Part(title=str(p["title"]), subtitle=_opt(p, "subtitle"), kind=str(p["kind"]), file=_opt(p, "file"),
+                entries=entries, line=line, id=ident)
 
 
 def _chapters(root: Path, contents: tuple[Part, ...], meta_file: str) -> tuple[Chapter, ...]:
-    chapters: list[Chapter] = []
+    read: list[tuple[Chapter, Element]] = []
     seen: dict[Path, int] = {}
     for part in contents:
         if part.file is None:
@@ -174,10 +246,23 @@ def _chapters(root: Path, contents: tuple[Part, ...], meta_file: str) -> tuple[C
             raise BookError(f"chapter file {part.file} is listed twice (first at line {seen[path]})",
                             meta_file, part.line, "each chapter file belongs to one part")
         seen[path] = part.line
-        if not path.is_file():
+        if not path.exists():  # anything else there is for read_text to refuse (a folder, a pipe)
             raise BookError(f"chapter file {part.file} is listed but does not exist", meta_file, part.line,
                             "create the file, fix its name, or remove the file: line while the text is missing")
-        chapters.append(read_chapter(path, root, part))
+        chapter, tree = read_chapter(path, root, part)
+        if chapter.kind != part.kind:
+            raise BookError(f"{chapter.source} says kind: {chapter.kind} in its front matter; book.yaml says "
+                            f"{part.kind}", meta_file, part.line, "give the part one kind: remove kind: from the "
+                            "chapter's front matter, or make both the same")
+        read.append((chapter, tree))
+    chapters = _numbered(read)
+    titles = {ident: part for part in contents if part.id for ident in (part.id, f"{part.id}-title")}
+    for chapter in chapters:
+        if clashes := sorted(titles.keys() & {chapter.id, f"{chapter.id}-title", *chapter.ids}):
+            clash = clashes[0]
+            raise BookError(f"id {clash!r} of {chapter.source} is the part-title page {titles[clash].title}'s",
+                            meta_file, titles[clash].line, "rename the chapter file or the element's {#id}: "
+                            "part-title pages are part-1, part-2… in both outputs")
     if not chapters:
         raise BookError("the book has no chapter text: no part of contents names a file", meta_file, None,
                         "add file: chapters/….md to a part of contents")
@@ -186,11 +271,25 @@ def _chapters(root: Path, contents: tuple[Part, ...], meta_file: str) -> tuple[C
     return tuple(chapters)
 
 
+def _numbered(read: list[tuple[Chapter, Element]]) -> list[Chapter]:
+    """The chapters with their figures and tables numbered for the whole book and their
+    cross-references resolved (:mod:`paiban.reader.numbering`), each tree in its
+    canonical form at last."""
+    items, problems = number_book([(c.source, c.kind, tree) for c, tree in read])
+    return [replace(chapter, html=serialize(tree, lines=True), text=tree.text_content(), ids=tuple(ids(tree)),
+                    numbered=tuple(numbered),
+                    diagnostics=chapter.diagnostics + tuple(p for p in problems if p.file == chapter.source))
+            for (chapter, tree), numbered in zip(read, items, strict=True)]
+
+
 def _check_unique_ids(chapters: list[Chapter]) -> None:
-    """Every id in the book is unique: links, the nav and the PDF outline rely on it."""
+    """Every id in the book is unique: links, the nav and the PDF outline rely on it. (A
+    label two figures or tables share is the numbering's finding, R008, at the second one.)"""
     seen: dict[str, str] = {}
+    labels = Counter(n.label for c in chapters for n in c.numbered if n.label)
+    shared_labels = {label for label, count in labels.items() if count > 1}
     for c in chapters:
-        names = [c.id, f"{c.id}-title", *c.ids]
+        names = [c.id, f"{c.id}-title", *(i for i in c.ids if i not in shared_labels)]
         if c.opening_page:
             names.append(f"page-{c.opening_page}")
         for ident in names:
@@ -208,7 +307,9 @@ def chapter_id(path: Path) -> str:
     return stem if stem[0].isalpha() else f"c{stem}"
 
 
-def read_chapter(path: Path, root: Path, part: Part) -> Chapter:
+def read_chapter(path: Path, root: Path, part: Part) -> tuple[Chapter, Element]:
+    """A chapter file read, and its body's tree; the tree gets its book-wide numbers
+    (:func:`_numbered`) before the model keeps it."""
     file = display_path(path, root)
     text = read_text(path, root)
     match = FRONT_MATTER.match(text)
@@ -231,10 +332,12 @@ def read_chapter(path: Path, root: Path, part: Part) -> Chapter:
     markers = scan.markers
     cid = chapter_id(path)
     tree_root, removed = markup.render(body, cid)
-    _report_removals(removed, body, file, body_start)
+    removals = _removals(removed, body, file, body_start)
     _stamp_lines(tree_root, scan, file)
     _confine_urls(tree_root, path, root, file, body, body_start)
     images = _images(tree_root, root, file)
+    book_elements.notes(tree_root, cid)
+    book_elements.emphasis(tree_root)
     rendered = list(elements(tree_root, "h1", "h2", "h3", "h4", "h5", "h6"))
     if len(rendered) != len(scan.headings):
         raise BookError("found headings that are not '#' headings (underlined with === or ---)", file, None,
@@ -247,15 +350,14 @@ def read_chapter(path: Path, root: Path, part: Part) -> Chapter:
                             "the chapter title goes in the front matter; sections start at ##")
         page = next((m.number for m in reversed(markers) if m.line <= line), None)
         headings.append(Heading(level, text_of(h), h.get("id", ""), line, page, tuple(classes(h))))
-    plain = tree_root.text_content()
     opening_page = _split_opening(tree_root, markers)
     return Chapter(
         id=cid, title=str(front["title"]), subtitle=_opt(front, "subtitle"),
-        kind=str(front.get("kind", part.kind)), source=file, html=serialize(tree_root, lines=True),
-        headings=tuple(headings), markers=tuple(markers), text=plain, opening_page=opening_page,
-        images=images, ids=tuple(ids(tree_root)),
+        kind=str(front.get("kind", part.kind)), source=file, html="",
+        headings=tuple(headings), markers=tuple(markers), text="", opening_page=opening_page,
+        images=images, diagnostics=removals,
         body=body, body_line=body_start,
-    )
+    ), tree_root
 
 
 def _split_opening(root: Element, markers: list[PageMarker]) -> int | None:
@@ -279,13 +381,16 @@ def _lines_with(body: str, needle: str, first_line: int) -> list[int]:
     return [first_line + i for i, line in enumerate(body.split("\n")) if lowered in line.lower()]
 
 
-def _report_removals(removed: list[markup.sanitize.Removal], body: str, file: str, first_line: int) -> None:
-    """Tell the author what raw HTML the sanitizer took out, and where it was."""
+def _removals(removed: list[markup.sanitize.Removal], body: str, file: str,
+              first_line: int) -> tuple[Diagnostic, ...]:
+    """What raw HTML the sanitizer took out, and where it was (rule R006)."""
+    found = []
     for r in removed:
         lines = _lines_with(body, r.source_text, first_line)
-        where = f"{file}:{lines[0]}" if lines else file
         also = f"; also at lines {', '.join(map(str, lines[1:]))}" if len(lines) > 1 else ""
-        LOGGER.warning("%s: removed %s (%d×): raw HTML that may not appear in a book%s", where, r.what, r.count, also)
+        found.append(Diagnostic("R006", "warning", file, lines[0] if lines else None, None,
+                                f"removed {r.what} ({r.count}×): raw HTML that may not appear in a book{also}"))
+    return tuple(found)
 
 
 def _stamp_lines(root: Element, scan: _Scan, file: str) -> None:
@@ -293,7 +398,7 @@ def _stamp_lines(root: Element, scan: _Scan, file: str) -> None:
 
     Markdown's tree has no lines; the scan of the source (:func:`_scan`) has them, in
     document order, as the tree has the elements: markers by their number (unique in a
-    book), headings and images by their order.
+    book), headings, images, cross-references, note calls and tables by their order.
     """
     by_number = {m.number: m.line for m in scan.markers}
     stamped = set()
@@ -308,10 +413,13 @@ def _stamp_lines(root: Element, scan: _Scan, file: str) -> None:
                             file, m.line, "put the marker in the Markdown text, outside HTML tags")
     for el, line in zip(elements(root, "h1", "h2", "h3", "h4", "h5", "h6"), scan.headings):
         el.set("data-line", str(line))
-    images = list(elements(root, "img"))
-    if len(images) == len(scan.images):
-        for el, line in zip(images, scan.images, strict=True):
-            el.set("data-line", str(line))
+    for found, lines in ((list(elements(root, "img")), scan.images),
+                         ([a for a in elements(root, "a") if has_class(a, "xref")], scan.xrefs),
+                         ([s for s in elements(root, "sup") if (s.get("id") or "").startswith("fnref")], scan.calls),
+                         (list(elements(root, "table")), scan.tables)):
+        if len(found) == len(lines):  # else raw HTML made some: those have no line
+            for el, line in zip(found, lines, strict=True):
+                el.set("data-line", str(line))
 
 
 def _line(el: Element) -> int | None:
@@ -324,8 +432,10 @@ def _confine_urls(root: Element, chapter: Path, book_root: Path, file: str, body
     point the remaining images at the book root.
 
     Image paths are written relative to the chapter file; the builders resolve them
-    from the book folder, so the model holds them relative to it.
+    from the book folder, so the model holds them relative to it. First the tree is
+    measured for what its layout could not survive (:func:`_check_layout_bounds`).
     """
+    _check_layout_bounds(root, file, body, first_line)
     for a in elements(root, "a"):
         href = a.get("href") or ""
         if re.match(r"\s*(file|data):", href, re.I):
@@ -340,45 +450,209 @@ def _confine_urls(root: Element, chapter: Path, book_root: Path, file: str, body
                             "a build never fetches anything; copy the image into the book folder")
         target = resolve_inside(book_root, str((chapter.parent / src).relative_to(book_root))
                                 if not src.startswith("/") else src, Path(file), line)
-        if target.suffix.lower() == ".svg" and target.is_file():
-            safe_svg(target, file, line)
         img.set("src", target.relative_to(book_root.resolve()).as_posix())
+
+
+# An integer as WeasyPrint reads colspan and rowspan (html.parse_integer).
+SPAN = re.compile(r"\s*[+-]?([0-9]+)")
+LIST_START = re.compile(r"-?[0-9]{1,%d}" % len(str(limits.MAX_LIST_START)))
+
+
+def _check_layout_bounds(root: Element, file: str, body: str, first_line: int) -> None:
+    """Refuse a tree WeasyPrint cannot lay out: nested deeper than
+    :data:`limits.MAX_TREE_DEPTH` (its layout recurses, and overflows Python's stack), a
+    table cell spanning more than :data:`limits.MAX_SPAN` columns or rows (it makes a
+    grid cell for each: a MemoryError), or a numbered list whose ``start`` is a number
+    past :data:`limits.MAX_LIST_START` (the print builder turns it into a CSS counter,
+    and Python reads no integer of over 4,300 digits).
+
+    :func:`limits.check_body` bounds the raw HTML as written, but the HTML parser may
+    nest deeper than the source reads (it reopens formatting elements, adds a
+    ``<tbody>``), so the tree is measured too. Its elements have no source line but the
+    stamped ones: too deep a nesting is reported at the last stamped line before it, a
+    span at the line that writes it.
+    """
+    depth, line = 0, first_line
+    for event, el in lxml.etree.iterwalk(root, events=("start", "end")):
+        if event == "end":
+            depth -= 1
+            continue
+        depth += 1
+        line = _line(el) or line
+        if depth > limits.MAX_TREE_DEPTH:
+            raise BookError(f"raw HTML from here on nests elements more than {limits.MAX_TREE_DEPTH} deep", file,
+                            line, "close each HTML element you open (<b>…</b>, <div>…</div>), or nest fewer")
+        for name in ("colspan", "rowspan"):
+            value = SPAN.match(el.get(name) or "")
+            if value and (len(value.group(1).lstrip("0")) > len(str(limits.MAX_SPAN))
+                          or int(value.group(1)) > limits.MAX_SPAN):
+                written = set(_lines_with(body, value.group(1), first_line))
+                at = [n for n in _lines_with(body, name, first_line) if n in written] or [line]
+                raise BookError(f"a table cell with {name}={value.group(1)[:12]} (at most {limits.MAX_SPAN:,})",
+                                file, at[0], "a table of a book has far fewer columns and rows; fix the number")
+        start = (el.get("start") or "").strip() if el.tag == "ol" else ""
+        if start.lstrip("-").isdigit() and not LIST_START.fullmatch(start):
+            at = _lines_with(body, start[:20], first_line) or [line]
+            raise BookError(f"a numbered list that starts at {start[:12]} (a whole number up to "
+                            f"{limits.MAX_LIST_START:,})", file, at[0], "number the list from where it starts")
 
 
 IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
                ".svg": "image/svg+xml", ".webp": "image/webp"}
 MAX_IMAGE_BYTES = 20 * 1024 * 1024
+# The raster formats a book may hold (EPUB 3's core media types), by Pillow's names.
+RASTER_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WEBP": "image/webp"}
+FORMAT_NAMES = {"image/png": "PNG", "image/jpeg": "JPEG", "image/gif": "GIF", "image/webp": "WebP",
+                "image/svg+xml": "SVG"}
 
 
 def _images(root: Element, book_root: Path, file: str) -> tuple[tuple[str, bytes], ...]:
     """The images a chapter shows, read into the model so the builders need no file.
 
-    A missing image is left to check (rule R001), which names it; a format EPUB
-    reading systems cannot show is refused here.
+    A missing image is left to check (rule R001), which names it. Refused here, at the
+    image's line, before any layout: a format EPUB reading systems cannot show; content
+    that is not what the name says (reading systems go by the name's media type,
+    :data:`IMAGE_TYPES`, WeasyPrint by the content: the outputs would differ, or
+    WeasyPrint drop the image); too many pixels to decode (a decompression bomb); an SVG
+    that is not inert and self-contained (:func:`safe_svg`); a file that
+    :func:`~paiban.reader.sources.read_bytes` refuses (a hard link).
     """
-    images = {}
+    images: dict[str, bytes] = {}
     for img in elements(root, "img"):
         src, line = img.get("src") or "", _line(img)
         if src in images:
             continue
         path = book_root / src
-        if path.suffix.lower() not in IMAGE_TYPES:
+        named = IMAGE_TYPES.get(path.suffix.lower())
+        if named is None:
             raise BookError(f"image {src} is not PNG, JPEG, GIF, SVG or WebP", file, line,
                             "convert it to PNG or JPEG")
         if path.is_file():
             if path.stat().st_size > MAX_IMAGE_BYTES:
                 raise BookError(f"image {src} is larger than 20 MB", file, line, "reduce it to print resolution")
-            images[src] = path.read_bytes()
+            try:
+                data = read_bytes(path, book_root)
+            except BookError as exc:
+                raise BookError(f"image {src}: {exc.message}", file, line, exc.hint) from None
+            if named == "image/svg+xml":
+                safe_svg(data, src, file, line)
+            elif (found := _raster_type(data, src, file, line)) != named:
+                raise BookError(f"image {src} is a {FORMAT_NAMES[found]} file, not the {FORMAT_NAMES[named]} "
+                                "its name says", file, line,
+                                f"rename it to .{FORMAT_NAMES[found].lower()}, or convert it to what its name says")
+            images[src] = data
     return tuple(images.items())
 
 
-def safe_svg(path: Path, file: str, line: int | None) -> None:
-    """Refuse an SVG with a DTD, entities or external references (billion laughs, XXE)."""
+def _raster_type(data: bytes, name: str, file: str, line: int | None) -> str:
+    """The media type of a raster image by its content, refusing what is no PNG, JPEG, GIF
+    or WebP image (Pillow tries no other format) and more pixels than
+    :data:`limits.MAX_IMAGE_PIXELS`: a file of a few kilobytes can decode to gigabytes."""
+    from PIL import Image  # Pillow only for a book that has raster images
+
+    too_large = BookError(f"image {name} has more than {limits.MAX_IMAGE_PIXELS // 1_000_000} million pixels",
+                          file, line, "reduce it to print resolution (300 dpi at its printed size)")
     try:
-        defusedxml.ElementTree.parse(path, forbid_dtd=True)
+        with warnings.catch_warnings():
+            # Pillow's own bomb check warns first, then refuses: both mean too large here.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data), formats=list(RASTER_FORMATS)) as image:
+                if image.width * image.height > limits.MAX_IMAGE_PIXELS:
+                    raise too_large
+                found = RASTER_FORMATS[image.format or ""]
+                image.verify()
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError):
+        raise too_large from None
+    except Image.UnidentifiedImageError:
+        svg = b"<svg" in data[:4096]
+        raise BookError(f"image {name} is {'an SVG drawing' if svg else 'no PNG, JPEG, GIF or WebP image'}", file,
+                        line, "name it .svg" if svg else "export it again as PNG or JPEG") from None
+    except BookError:
+        raise
+    except Exception as exc:  # what Pillow's decoder met in damaged data: OSError, SyntaxError, struct.error…
+        raise BookError(f"image {name} is damaged ({exc.__class__.__name__}: {str(exc)[:80]})", file, line,
+                        "export it again as PNG or JPEG") from None
+    return found
+
+
+# Elements of an SVG that run, load or embed something, in any namespace.
+SVG_ACTIVE = {"script", "foreignObject", "handler", "iframe", "embed", "object", "audio", "video"}
+SVG_NS = "{http://www.w3.org/2000/svg}"
+XHTML_NS = "{http://www.w3.org/1999/xhtml}"
+XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
+# The only data: URLs an SVG may hold: raster images, checked like an image file.
+DATA_RASTER = re.compile(r"data:(image/(?:png|jpeg|gif|webp))(;base64)?,", re.I)
+CSS_URL = re.compile(r"url\(\s*['\"]?\s*([^'\")\s]*)", re.I)
+PROCESSING_INSTRUCTION = re.compile(rb"<\?(?!xml[\s?])")
+
+
+def safe_svg(data: bytes, name: str, file: str, line: int | None) -> None:
+    """Refuse an SVG that is not inert and self-contained, naming what was found.
+
+    Refused: a DTD or entities (billion laughs, XXE: defusedxml); what runs or embeds
+    content (``<script>``, ``on…=`` handlers, ``javascript:`` URLs, ``<foreignObject>``
+    and HTML with any content, an animation of a link); a processing instruction
+    (``<?xml-stylesheet?>`` loads a stylesheet); and every reference but to the SVG's
+    own ids (``#id``) and to embedded PNG, JPEG, GIF or WebP data: a reading system or
+    WeasyPrint would follow a link to the network or to a file, and even a file of the
+    book would be missing from the EPUB, which holds the images the chapters name.
+    """
+    def refuse(found: str) -> BookError:
+        return BookError(f"image {name} is not a safe SVG: it has {found}", file, line,
+                         "keep only drawing in it: no scripts, event handlers, HTML or links to other files "
+                         "(embed a raster image as data:image/png;base64,…)")
+
+    try:
+        svg = defusedxml.ElementTree.fromstring(data, forbid_dtd=True)
     except (defusedxml.DefusedXmlException, ParseError) as exc:
-        raise BookError(f"image {path.name} is not a safe SVG: {exc}", file, line,
+        raise BookError(f"image {name} is not a safe SVG: {exc}", file, line,
                         "save it without a DOCTYPE or entities (e.g. export as plain SVG)") from None
+    if svg.tag != f"{SVG_NS}svg":
+        raise BookError(f"image {name} is no SVG image (its root is <{svg.tag.rpartition('}')[2]}>)", file, line,
+                        "export it again as SVG, or name it by its format")
+    if m := PROCESSING_INSTRUCTION.search(data):
+        raise refuse(f"a processing instruction ({data[m.start():m.start() + 30].decode('utf-8', 'replace')}…)")
+    for el in svg.iter():
+        tag = el.tag.rpartition("}")[2]
+        if tag in SVG_ACTIVE or el.tag.startswith(XHTML_NS):
+            raise refuse(f"a <{tag}> element")
+        if tag == "style" and el.text:
+            if "@import" in el.text:
+                raise refuse("a stylesheet that imports another (@import)")
+            _svg_references(CSS_URL.findall(el.text), refuse, name, file, line)
+        for attribute, value in el.attrib.items():
+            local = attribute.rpartition("}")[2]
+            if local.lower().startswith("on"):
+                raise refuse(f"an event handler ({local}=)")
+            if re.match(r"\s*javascript:", value, re.I):
+                raise refuse(f"a javascript: URL ({local}=)")
+            if tag in ("set", "animate") and local == "attributeName" and value.rpartition(":")[2] == "href":
+                raise refuse(f"an animation of a link (<{tag} attributeName={value!r}>)")
+            links = [value] if attribute in ("href", XLINK_HREF) else []
+            _svg_references(links + CSS_URL.findall(value), refuse, name, file, line)
+
+
+def _svg_references(targets: list[str], refuse: Callable[[str], BookError], name: str, file: str,
+                    line: int | None) -> None:
+    """Refuse each reference of an SVG but ``#id`` and embedded raster data, which is
+    checked like an image file (its format, its pixels)."""
+    for target in (t.strip() for t in targets):
+        if not target or target.startswith("#"):
+            continue
+        raster = DATA_RASTER.match(target)
+        if raster is None:
+            scheme = re.match(r"([A-Za-z][A-Za-z0-9+.-]*):", target)
+            what = f"a {scheme.group(1).lower()}: URL" if scheme else "a reference to another file"
+            raise refuse(f"{what} ({target[:60]!r})")
+        payload = target[raster.end():]
+        try:
+            embedded = (base64.b64decode(payload) if raster.group(2)
+                        else urllib.parse.unquote_to_bytes(payload))
+        except ValueError as exc:  # binascii.Error
+            raise refuse(f"a data: URL that does not decode ({exc})") from None
+        found = _raster_type(embedded, f"{name} (the image embedded in it)", file, line)
+        if found != raster.group(1).lower():
+            raise refuse(f"a data: URL of type {raster.group(1)} that holds a {FORMAT_NAMES[found]} image")
 
 
 @dataclass(frozen=True)
@@ -388,6 +662,9 @@ class _Scan:
     markers: list[PageMarker]
     headings: list[int]
     images: list[int]
+    xrefs: list[int]  # @fig:… and @tbl:…
+    calls: list[int]  # [^note] (not its definition)
+    tables: list[int]  # the first row of each pipe table
 
 
 def _scan(body: str, file: str, first_line: int) -> _Scan:
@@ -398,8 +675,12 @@ def _scan(body: str, file: str, first_line: int) -> _Scan:
     markers: list[PageMarker] = []
     headings: list[int] = []
     images: list[int] = []
+    xrefs: list[int] = []
+    calls: list[int] = []
+    tables: list[int] = []
     fenced = False
-    for offset, line in enumerate(body.split("\n")):
+    lines = body.split("\n")
+    for offset, line in enumerate(lines):
         lineno = first_line + offset
         if FENCE.match(line):
             fenced = not fenced
@@ -409,14 +690,29 @@ def _scan(body: str, file: str, first_line: int) -> _Scan:
             headings.append(lineno)
         code_free = INLINE_CODE.sub(lambda m: " " * len(m.group(0)), line)
         images.extend(lineno for _ in IMAGE_SYNTAX.finditer(code_free))
+        xrefs.extend(lineno for _ in CROSS_REF.finditer(code_free))
+        calls.extend(lineno for _ in NOTE_CALL.finditer(code_free))
+        if offset + 1 < len(lines) and TABLE_RULE.fullmatch(lines[offset + 1]) and "|" in line:
+            tables.append(lineno)
         for m in markup.MARKER_LIKE.finditer(code_free):
             good = markup.MARKER.fullmatch(m.group(0))
             if not good:
                 raise BookError(f"malformed page marker {m.group(0)!r}", file, lineno,
                                 "write it as {{page N}} with the original page number N")
             alone = line.strip() == m.group(0)
-            markers.append(PageMarker(int(good.group(1)), lineno, not alone))
-    return _Scan(markers, headings, images)
+            markers.append(PageMarker(_page_number(good.group(1), file, lineno), lineno, not alone))
+    return _Scan(markers, headings, images, xrefs, calls, tables)
+
+
+def _page_number(digits: str, file: str, line: int) -> int:
+    """The number of a page marker, refused past :data:`limits.MAX_PAGE`: page numbers are
+    counted through (S001 lists the missing ones) and reach the page list and the NCX."""
+    significant = digits.lstrip("0")
+    if len(significant) > len(str(limits.MAX_PAGE)) or int(significant or 0) > limits.MAX_PAGE:
+        shown = digits if len(digits) <= 12 else f"{digits[:12]}…"
+        raise BookError(f"page number {shown} is larger than {limits.MAX_PAGE:,}", file, line,
+                        "write the page number of the print edition")
+    return int(digits)
 
 
 def _check_marker_order(chapters: list[Chapter], root: Path) -> None:

@@ -26,6 +26,7 @@ from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
 
 from paiban.reader import sanitize
+from paiban.reader.syntax import BookSyntax
 from paiban.tree import Element, elements, has_class, ids
 
 MARKER = re.compile(r"\{\{\s*page\s+(\d+)\s*\}\}")
@@ -127,7 +128,7 @@ def render(text: str, prefix: str) -> tuple[Element, list[sanitize.Removal]]:
     # every installed package (importlib.metadata), about 20 ms on the first chapter.
     md = markdown.Markdown(
         extensions=[AttrListExtension(), FootnoteExtension(UNIQUE_IDS=True, BACKLINK_TITLE="返回正文"),
-                    TableExtension(), SaneListExtension(), PaibanExtension(prefix)],
+                    TableExtension(), SaneListExtension(), BookSyntax(), PaibanExtension(prefix)],
         output_format="xhtml",
     )
     root, removed = sanitize.clean(md.convert(text))

@@ -14,6 +14,12 @@ and rewriting each other's text:
 - tight tails (:mod:`~paiban.transforms.tighten`): the PDF sets the last lines before
   a page break tighter where a few characters were left over;
 - punctuation (:mod:`~paiban.transforms.punctuation`): the PDF compresses adjacent marks.
+- 着重号 (:mod:`~paiban.transforms.emphasis`): the PDF gives each dotted character a
+  span to draw its dot (the EPUB's reading systems draw CSS ``text-emphasis``);
+- tables (:mod:`~paiban.transforms.tables`): the PDF sets three-line tables and cuts
+  one that runs over a page into 续表 where a first layout found the page breaks;
+- deferred figures (:mod:`~paiban.transforms.figures`): the PDF moves a figure its
+  page had no room for after the text that fills that room.
 """
 
 from __future__ import annotations

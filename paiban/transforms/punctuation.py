@@ -21,6 +21,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import lxml.etree
+
 from paiban.tree import Element
 
 HALT_CLASS = "cjk-halt"
@@ -63,14 +65,19 @@ def _verbatim(element: Element) -> bool:
 
 
 def _slots(root: Element) -> list[_Slot]:
+    """The runs of text of the tree in reading order: an element's text, its descendants',
+    then its tail (so that the neighbour of a mark before ``<em><span>一</span></em>`` is
+    一, not what follows the ``em``)."""
     slots = []
-    for element in root.iter():
+    for event, element in lxml.etree.iterwalk(root, events=("start", "end")):
         if not isinstance(element.tag, str):
             continue  # comments and processing instructions
-        if element.text and not _verbatim(element):
-            slots.append(_Slot(element, "text", _block_of(element), element.text))
+        if event == "start":
+            if element.text and not _verbatim(element):
+                slots.append(_Slot(element, "text", _block_of(element), element.text))
+            continue
         parent = element.getparent()
-        if element.tail and parent is not None and not _verbatim(parent):
+        if element.tail and parent is not None and element is not root and not _verbatim(parent):
             slots.append(_Slot(element, "tail", _block_of(parent), element.tail))
     return slots
 

@@ -32,7 +32,7 @@ from paiban import progress
 from paiban.check import Finding, check_book
 from paiban.errors import BookError, BookErrors
 from paiban.model import Book, Chapter
-from paiban.builders.pdf import BookLayout, lay_out_book
+from paiban.builders.pdf.parts import BookLayout, lay_out_book
 from paiban.builders.templates import printed_toc
 
 PAGE_HEIGHT_PX = 900

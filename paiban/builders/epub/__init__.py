@@ -10,10 +10,15 @@ a byte-identical file.
 Semantics (EPUB SSV ``epub:type`` beside DPUB-ARIA ``role``): the cover page is
 ``cover`` with the image as ``doc-cover``; the title page ``titlepage`` and the
 copyright page ``copyright-page`` (DPUB-ARIA has no role for either, so they are
-regions named by ``aria-label``); each part is ``introduction``/``doc-introduction``,
-``chapter``/``doc-chapter`` or ``appendix``/``doc-appendix`` by its ``kind``; a 延伸阅读
+regions named by ``aria-label``); each part has its ``kind``'s type and role
+(``preface``/``doc-preface``, ``introduction``, ``part`` for a part-title page, a
+document of its own, ``chapter``, ``appendix``, ``bibliography``, ``afterword``:
+:data:`paiban.builders.templates.EPUB_TYPES`); a 延伸阅读
 piece is ``learning-resource`` (see ``markup.SECTION_EPUB_TYPES`` for why not
-``sidebar``). Every document has one ``h1`` and no skipped heading level.
+``sidebar``). Every document has one ``h1`` and no skipped heading level. The spine
+is the print's order: the cover, title and copyright pages, the prefaces, the
+contents (the nav), then the body; the landmarks name each of these and the first
+appendix, the bibliography and the afterword.
 
 Accessibility metadata follows EPUB Accessibility 1.1. There is no conformance claim
 (``dcterms:conformsTo``): the same package metadata is written for every book paiban
@@ -33,16 +38,17 @@ from typing import Any
 
 from ebooklib import epub
 
-from paiban.builders.epub.fonts import embed, font_face_css, license_text
+from paiban.builders.epub.fonts import document_tree, embed, font_face_css, license_text
 from paiban.log import LOGGER
-from paiban.model import Book, Chapter
+from paiban.model import Book, Chapter, Part
 from paiban.transforms import Transform, apply
 from paiban.transforms.links import chapter_links
 from paiban.transforms.media import image_folder
+from paiban.transforms.notelinks import note_backlinks
 from paiban.tree import Element, serialize
 from paiban.atomic import atomic_output
 from paiban.reader.book import IMAGE_TYPES
-from paiban.builders.templates import environment, nav_tree, render_template, spaced_title, stylesheet
+from paiban.builders.templates import environment, nav_tree, reading_order, render_template, spaced_title, stylesheet
 
 STYLES = ("base.css", "epub.css")
 MEDIA = "media"
@@ -84,7 +90,7 @@ class _Document(epub.EpubHtml):
 
 
 class _Writer(epub.EpubWriter):
-    """ebooklib's writer with paiban's nav and NCX."""
+    """ebooklib's writer with paiban's nav and NCX, and the language on the package."""
 
     def __init__(self, name: str, book: epub.EpubBook, nav: str, ncx: str, options: dict[str, Any]) -> None:
         super().__init__(name, book, options)
@@ -95,6 +101,13 @@ class _Writer(epub.EpubWriter):
 
     def _get_ncx(self) -> bytes:
         return self.ncx
+
+    def _write_opf_file(self, root: Any) -> None:
+        """The package with ``xml:lang``: ebooklib puts the language on every document but
+        not on ``<package>``, so the text of the metadata (title, description, accessibility
+        summary) has no language for a reading system; Ace by DAISY reports it (epub-lang)."""
+        root.set(f"{{{epub.NAMESPACES['XML']}}}lang", self.book.language)
+        super()._write_opf_file(root)
 
 
 def _play_orders(documents: list[tuple[str, list[str]]], hrefs: list[str]) -> dict[str, int]:
@@ -110,10 +123,12 @@ def _play_orders(documents: list[tuple[str, list[str]]], hrefs: list[str]) -> di
 
 
 def chapter_body(book: Book, chapter: Chapter) -> Element:
-    """The EPUB's tree of a chapter: links into the EPUB's documents, images in ``media/``."""
+    """The EPUB's tree of a chapter: links into the EPUB's documents, images in ``media/``,
+    each note with a labelled link back to its call."""
     return apply(chapter.tree(), [
         Transform("links", chapter_links(book, chapter, lambda c, place: f"{c.id}.xhtml#{place}")),
         Transform("media", image_folder(f"../{MEDIA}/")),
+        Transform("note back links", note_backlinks),
     ])
 
 
@@ -122,6 +137,29 @@ def _ids_in_order(chapter: Chapter) -> list[str]:
     its title (templates/chapter.html), then those of its body."""
     opening = [f"page-{chapter.opening_page}"] if chapter.opening_page else []
     return [chapter.id, *opening, f"{chapter.id}-title", *chapter.ids]
+
+
+# The body class of a chapter's document by its kind (the rest are bodymatter): prefaces
+# are front matter, the appendices, bibliography and afterword back matter.
+MATTER = {"preface": "frontmatter", "appendix": "backmatter", "bibliography": "backmatter",
+          "afterword": "backmatter"}
+# The kinds whose first part has a landmark of its own, after the body's.
+BACK_LANDMARKS = ("appendix", "bibliography", "afterword")
+
+
+def _landmarks(order: list[tuple[Part, Chapter | None]], href_of: dict[str, str]) -> list[tuple[str, str, str]]:
+    """The nav's landmarks in reading order: the cover, title and copyright pages, the first
+    preface, the contents, the start of the body (the introduction, the first part-title
+    page or chapter), and the first appendix, the bibliography and the afterword."""
+    firsts: dict[str, tuple[str, str, str]] = {}
+    for part, chapter in order:
+        ident, title = (chapter.id, chapter.title) if chapter is not None else (part.id, part.title)
+        for kind in ("preface",) if part.front else ("bodymatter", part.kind):
+            if kind in ("preface", "bodymatter", *BACK_LANDMARKS):
+                firsts.setdefault(kind, (kind, f"{href_of[ident]}#{ident}", spaced_title(title)))
+    return [("cover", "text/cover.xhtml", "封面"), ("titlepage", "text/titlepage.xhtml", "扉页"),
+            ("copyright-page", "text/copyright.xhtml", "版权页"), *([firsts["preface"]] if "preface" in firsts else []),
+            ("toc", "nav.xhtml#toc", "目录"), *(firsts[k] for k in ("bodymatter", *BACK_LANDMARKS) if k in firsts)]
 
 
 def accessibility_summary(book: Book) -> str:
@@ -140,32 +178,43 @@ def build_epub(book: Book, target: Path, cover_jpeg: bytes, embed_fonts: bool = 
     styles = ("fonts.css", *STYLES) if embed_fonts else STYLES
     css_links = [f"../styles/{name}" for name in styles]
 
-    def document(uid: str, name: str, title: str, fragment: str, body_class: str, **context: Any) -> None:
+    font_sources: list[Element] = []  # what --embed-fonts subsets the faces to
+
+    def document(uid: str, name: str, title: str, fragment: str, body_class: str, **context: Any) -> str:
         xhtml = render_template(env, "document.xhtml", book=book, title=title, fragment=fragment,
                                 stylesheets=css_links, body_class=body_class, format="epub", **context)
         docs.append((uid, f"text/{name}.xhtml", title, xhtml))
+        return xhtml
 
-    document("cover", "cover", "封面", "cover-image.xhtml", "cover")
-    document("titlepage", "titlepage", "扉页", "titlepage.html", "frontmatter")
-    document("copyright", "copyright", "版权页", "copyright.html", "frontmatter")
+    for uid, title, fragment, body_class in (("cover", "封面", "cover-image.xhtml", "cover"),
+                                             ("titlepage", "扉页", "titlepage.html", "frontmatter"),
+                                             ("copyright", "版权页", "copyright.html", "frontmatter")):
+        xhtml = document(uid, uid, title, fragment, body_class)
+        if embed_fonts:
+            font_sources.append(document_tree(xhtml))
     href_of: dict[str, str] = {}
-    for chapter in book.chapters:
-        body = serialize(chapter_body(book, chapter))
+    order = reading_order(book)
+    for part, chapter in order:  # the documents in reading order: the prefaces first (the reader sees to it)
+        if chapter is None:  # a part-title page (编), a document of its own
+            xhtml = document(part.id, part.id, part.title, "part-title.html", "bodymatter", division=part)
+            if embed_fonts:
+                font_sources.append(document_tree(xhtml))
+            href_of[part.id] = f"text/{part.id}.xhtml"
+            continue
+        tree = chapter_body(book, chapter)
         title = spaced_title(chapter.title)
-        document(chapter.id, chapter.id, title, "chapter.html", "bodymatter", chapter=chapter, body=body,
-                 opening_page=chapter.opening_page)
+        matter = MATTER.get(chapter.kind, "bodymatter")
+        context = {"chapter": chapter, "opening_page": chapter.opening_page}
+        document(chapter.id, chapter.id, title, "chapter.html", matter, body=serialize(tree), **context)
+        if embed_fonts:  # the chapter's document around an empty body, and its body's own tree
+            font_sources += [document_tree(render_template(
+                env, "document.xhtml", book=book, title=title, fragment="chapter.html", stylesheets=css_links,
+                body_class=matter, format="epub", body="", **context)), tree]
         href_of[chapter.id] = f"text/{chapter.id}.xhtml"
 
     toc = nav_tree(book, href_of)
     pages = [(m.number, f"{href_of[c.id]}#page-{m.number}") for c in book.chapters for m in c.markers]
-    first = book.chapters[0]
-    landmarks = [
-        ("cover", "text/cover.xhtml", "封面"),
-        ("titlepage", "text/titlepage.xhtml", "扉页"),
-        ("copyright-page", "text/copyright.xhtml", "版权页"),
-        ("toc", "nav.xhtml#toc", "目录"),
-        ("bodymatter", f"{href_of[first.id]}#{first.id}", spaced_title(first.title)),
-    ]
+    landmarks = _landmarks(order, href_of)
     nav = render_template(env, "nav.xhtml", book=book, toc=toc, landmarks=landmarks, pages=pages,
                           stylesheets=[f"styles/{name}" for name in styles])
     flat: list[Any] = []
@@ -177,6 +226,7 @@ def build_epub(book: Book, target: Path, cover_jpeg: bytes, embed_fonts: bool = 
 
     walk(toc)
     ids_of = {f"text/{c.id}.xhtml": _ids_in_order(c) for c in book.chapters}
+    ids_of.update({href_of[p.id]: [p.id, f"{p.id}-title"] for p, c in order if c is None})
     orders = _play_orders([(f, ids_of.get(f, [])) for _, f, _, _ in docs], [n.href for n in flat] + [h for _, h in pages])
     depth = max((n.level for n in flat), default=1)
     ncx = render_template(env, "toc.ncx", book=book, toc=toc, pages=pages, depth=depth,
@@ -213,7 +263,7 @@ def build_epub(book: Book, target: Path, cover_jpeg: bytes, embed_fonts: bool = 
         pkg.add_item(epub.EpubItem(uid=f"image-{n}", file_name=f"{MEDIA}/{src}", content=data,
                                    media_type=IMAGE_TYPES[Path(src).suffix.lower()]))
     if embed_fonts:
-        _add_fonts(pkg, [x for _, _, _, x in docs] + [nav])
+        _add_fonts(pkg, [*font_sources, document_tree(nav)])
     for name in STYLES:
         pkg.add_item(epub.EpubItem(uid=name.replace(".", "-"), file_name=f"styles/{name}", media_type="text/css",
                                    content=stylesheet(book, name).encode("utf-8")))
@@ -223,8 +273,10 @@ def build_epub(book: Book, target: Path, cover_jpeg: bytes, embed_fonts: bool = 
     pkg.add_item(epub.EpubNcx())
     nav_item = epub.EpubNav(title="目录")
     pkg.add_item(nav_item)
-    pkg.spine = [items["cover"], items["titlepage"], items["copyright"], nav_item,
-                 *(items[c.id] for c in book.chapters)]
+    # The prefaces come before the contents (the nav), as in print; the body after it.
+    pkg.spine = [items["cover"], items["titlepage"], items["copyright"],
+                 *(items[c.id] for p, c in order if p.front and c is not None), nav_item,
+                 *(items[c.id if c is not None else p.id] for p, c in order if not p.front)]
 
     raw = io.BytesIO()
     # Level 0: _repack compresses every entry again; deflating it here too was wasted.
@@ -235,13 +287,13 @@ def build_epub(book: Book, target: Path, cover_jpeg: bytes, embed_fonts: bool = 
     return target
 
 
-def _add_fonts(pkg: epub.EpubBook, documents: list[str]) -> None:
+def _add_fonts(pkg: epub.EpubBook, roots: list[Element]) -> None:
     """The subset fonts, their ``@font-face`` stylesheet and the OFL notice."""
-    fonts = embed(documents)
+    fonts = embed(roots)
     for f in fonts:
         stem = f.face.file_name.rsplit(".", 1)[0]
         pkg.add_item(epub.EpubItem(uid=f"font-{stem}", file_name=f"fonts/{f.face.file_name}",
-                                   media_type="font/otf", content=f.data))
+                                   media_type="font/ttf" if f.face.truetype else "font/otf", content=f.data))
         LOGGER.info("embedded %s: %d characters, %d KB (from %s)", f.face.file_name, f.characters,
                     len(f.data) // 1024, f.source.name)
     pkg.add_item(epub.EpubItem(uid="font-license", file_name="fonts/OFL.txt", media_type="text/plain",

@@ -4,6 +4,11 @@ WeasyPrint's default fetcher follows ``http://`` and reads any ``file://`` path;
 refuses both unless the file lies in the book folder or in paiban's own resources,
 and refuses large ``data:`` URLs. A refusal stops the layout (``fail_on_errors``)
 and is reported as a :class:`~paiban.errors.BookError` by :meth:`ConfinedFetcher.guard`.
+
+The stylesheets paiban puts in the print HTML have had their references checked
+already, each at its line (:mod:`paiban.builders.css`); a stylesheet of the book that
+one of them imports is checked here the same way, from its own folder, before
+WeasyPrint reads it, so that a refusal in it too names the file and the line.
 """
 
 from __future__ import annotations
@@ -14,12 +19,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from weasyprint.urls import FatalURLFetchingError, URLFetcher
+from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
+from paiban.builders.css import clean_stylesheet
 from paiban.errors import BookError
 from paiban.builders.templates import PACKAGE_ROOT
-
-MAX_DATA_URL = 256 * 1024
+from paiban.reader.sanitize import MAX_DATA_URL
+from paiban.reader.sources import display_path, read_text
 
 
 class ConfinedFetcher(URLFetcher):
@@ -27,7 +33,8 @@ class ConfinedFetcher(URLFetcher):
 
     def __init__(self, book_root: Path) -> None:
         super().__init__(allowed_protocols={"file", "data"}, allow_redirects=False, fail_on_errors=True)
-        self.allowed = (book_root.resolve(), PACKAGE_ROOT / "templates", PACKAGE_ROOT / "styles")
+        self.root = book_root.resolve()
+        self.allowed = (self.root, PACKAGE_ROOT / "templates", PACKAGE_ROOT / "styles")
         self.refused: list[BookError] = []
 
     def _refuse(self, error: BookError) -> ValueError:
@@ -46,6 +53,13 @@ class ConfinedFetcher(URLFetcher):
             if not any(path.is_relative_to(a) for a in self.allowed):
                 raise self._refuse(BookError(f"refused to read {path}: it lies outside the book folder",
                                              None, None, "copy the file into the book folder"))
+            if path.suffix.lower() == ".css" and path.is_relative_to(self.root):
+                try:
+                    css = clean_stylesheet(read_text(path, self.root), display_path(path, self.root), self.root,
+                                           path.parent)
+                except BookError as error:
+                    raise self._refuse(error) from None
+                return URLFetcherResponse(url, css, {"Content-Type": "text/css"})
         else:
             raise self._refuse(BookError(
                 f"refused to fetch {url}: a build never uses the network", None, None,

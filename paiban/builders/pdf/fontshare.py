@@ -26,7 +26,8 @@ import uharfbuzz as hb
 from fontTools.ttLib import TTFont
 
 from paiban.fonts.fontconfig import match
-from paiban.log import LOGGER
+from paiban.builders.problems import FONT_NOT_SHARED
+from paiban.log import warn
 
 # The tables WeasyPrint drops from the fonts it embeds (weasyprint/pdf/fonts.py).
 DROPPED_TABLES = [int.from_bytes(tag.encode(), "big") for tag in
@@ -60,7 +61,9 @@ def share_fonts(pdf: pikepdf.Pdf, subset: Callable[[Path, int, frozenset[int]], 
         postscript = TTFont(io.BytesIO(data), lazy=True)["name"].getDebugName(6)
         found = match(f":postscriptname={postscript}") if postscript else None
         if found is None or found.postscript != postscript:  # fontconfig's best match may be another face
-            LOGGER.warning("font %s: its file was not found; each part keeps its own subset", name)
+            face_name = str(name).lstrip("/").split("+")[-1]  # without the subset tag
+            warn(FONT_NOT_SHARED.found(f"font {face_name}: its file was not found; each part of the PDF "
+                                       "keeps its own subset"))
             continue
         shared = pikepdf.Stream(pdf, subset(found.file, found.index, frozenset(face.glyphs)))
         if "/Subtype" in face.descriptors[0][key]:

@@ -13,17 +13,24 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass, field, fields
 
 import pydyf
 from pypinyin import lazy_pinyin
 
-from paiban.builders.templates import environment, printed_toc, render_template, stylesheet
-from paiban.model import Book, Chapter
+from paiban.builders.templates import (environment, part_titles, printed_contents, reading_order, render_template,
+                                       stylesheet)
+from paiban.fonts.glyphs import printed_text
+from paiban.model import Book, Chapter, Part
 from paiban.transforms import Transform, apply
+from paiban.transforms.emphasis import dot_emphasis
+from paiban.transforms.figures import defer_figures
 from paiban.transforms.links import chapter_links
 from paiban.transforms.lists import list_starts
+from paiban.transforms.notes import Measured as NotesMeasured, footnotes
 from paiban.transforms.pagebreaks import split_at_page_breaks
 from paiban.transforms.punctuation import compress_punctuation
+from paiban.transforms.tables import CONTINUED_LABEL, Continuation, print_tables
 from paiban.transforms.tighten import tighten_tail
 from paiban.tree import Element, serialize
 
@@ -101,35 +108,89 @@ def part_css(press: bool) -> str:
     return f"@page {{ {boxes_none}{' marks: none !important;' if press else ''} }}\n"
 
 
-def chapter_body(book: Book, chapter: Chapter, tails: dict[str, int]) -> Element:
+@dataclass(frozen=True)
+class Adjustments:
+    """What a layout of a chapter found that the next layout must change (the second pass).
+
+    WeasyPrint lays a document out once, from top to bottom; what depends on where the
+    pages fell is measured on a first layout (:mod:`paiban.builders.pdf.layout`) and
+    given back to the transforms here, and the chapter is laid out again. Each field
+    is one such measure; all empty means the first layout stands.
+    """
+
+    tails: dict[str, int] = field(default_factory=dict)  # page ends to set tight: characters by data-page-end
+    note_pages: dict[str, int] = field(default_factory=dict)  # the page of every note call, by data-call (notes.py)
+    note_room: dict[str, int] = field(default_factory=dict)  # blocks that took a note's room, by data-block (notes.py)
+    long_notes: dict[str, int] = field(default_factory=dict)  # notes longer than a page, by data-call (notes.py)
+    # Figures moved after the text that fills the page they did not fit on: characters passed, by data-number.
+    figure_moves: dict[str, int] = field(default_factory=dict)
+    # Tables that run over a page: the rows each continuation (续表) starts with, by data-number (tables.py).
+    table_continuations: dict[str, Continuation] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return any(bool(getattr(self, f.name)) for f in fields(self))
+
+    def merged(self, other: Adjustments) -> Adjustments:
+        """These and ``other``'s, ``other`` winning where both measured the same thing."""
+        return Adjustments(**{f.name: {**getattr(self, f.name), **getattr(other, f.name)} for f in fields(self)})
+
+
+def chapter_body(book: Book, chapter: Chapter, adjust: Adjustments = Adjustments()) -> Element:
     """The print tree of a chapter: links to the joined PDF's anchors; with the original
     pagination, a page started at every marker and the stray tails tightened; then the
-    punctuation compressed."""
+    tables as three-line tables (each continued as 续表 where a layout found it running
+    over a page) and each figure a page had no room for moved after the text that fills
+    that room; then a span for each 着重号 dot and the punctuation compressed; then each note moved to its
+    call, to be set at the foot of its page (unless the book wants endnotes). ``adjust`` is what a first layout measured."""
     steps = [Transform("links", chapter_links(book, chapter, lambda _, place: f"#{place}"))]
     if not book.reflow:
         steps += [Transform("page breaks", lambda root: split_at_page_breaks(root, chapter.source)),
-                  Transform("tight tails", lambda root: tighten_tail(root, tails))]
-    steps += [Transform("list starts", list_starts), Transform("punctuation", compress_punctuation)]
+                  Transform("tight tails", lambda root: tighten_tail(root, adjust.tails))]
+    steps += [Transform("tables", lambda root: print_tables(root, book.geometry.area_width_pt,
+                                                            adjust.table_continuations)),
+              Transform("deferred figures", lambda root: defer_figures(root, adjust.figure_moves))]
+    steps += [Transform("list starts", list_starts), Transform("emphasis dots", dot_emphasis),
+              Transform("punctuation", compress_punctuation)]
+    if book.notes == "footnotes":
+        measured = NotesMeasured(adjust.note_pages, adjust.note_room, adjust.long_notes)
+        steps.append(Transform("footnotes", footnotes(measured, not book.reflow, chapter.source)))
     return apply(chapter.tree(), steps)
 
 
 def part_html(book: Book, part: str, chapter: Chapter | None = None, folios: dict[str, str] | None = None,
-              tails: dict[str, int] | None = None, press: bool = False) -> str:
-    """The HTML of one part of the printed book: ``cover``, ``front`` or ``chapter``.
+              adjust: Adjustments = Adjustments(), press: bool = False, division: Part | None = None,
+              starts_left: bool = False) -> str:
+    """The HTML of one part of the printed book: ``cover``, ``front`` (title page and copyright
+    page), ``contents``, ``chapter`` (a preface too) or ``part-title`` (the page of ``division``, a 编).
 
-    ``folios`` are the printed page numbers of the headings the contents list (front),
-    ``tails`` which page ends to set tight (:func:`stray_tails`), ``press`` adds bleed
-    and crop marks (:func:`press_css`).
+    ``folios`` are the printed page numbers of the ids the contents list (contents), and
+    ``starts_left`` says that the contents start on a left-hand page (after the copyright
+    page, in a book without a preface); ``adjust`` is what a first layout of the chapter
+    measured (:class:`Adjustments`), ``press`` adds bleed and crop marks (:func:`press_css`).
     """
     chapters = []
     if chapter is not None:
-        chapters.append((chapter, serialize(chapter_body(book, chapter, tails or {})), chapter.opening_page))
+        chapters.append((chapter, serialize(chapter_body(book, chapter, adjust)), chapter.opening_page))
     sheets = print_stylesheets(book, press)
-    if part == "chapter":
+    if part in ("chapter", "part-title"):
         sheets.append(part_css(press))
     return render_template(environment(book), "print.html", book=book, part=part, chapters=chapters,
-                           printed_toc=printed_toc(book), folios=folios or {}, stylesheets=sheets,
-                           title_lines=cover_title_lines(book))
+                           contents=printed_contents(book) if part == "contents" else [], folios=folios or {},
+                           stylesheets=sheets, title_lines=cover_title_lines(book), division=division,
+                           starts_left=starts_left, prefaces=any(p.front for p, _ in reading_order(book)),
+                           in_part=chapter is not None and chapter.id in part_titles(book))
+
+
+def chapter_text(book: Book, chapter: Chapter) -> str:
+    """What a chapter's part prints, for the glyph check: the template's text around an
+    empty body (title, subtitle), and the body's own from its tree (the transforms add
+    no text but the 续 of a 续表), so that the chapter is not parsed again from its HTML."""
+    around = render_template(environment(book), "print.html", book=book, part="chapter",
+                             chapters=[(chapter, "", chapter.opening_page)], contents=[], folios={},
+                             stylesheets=[], title_lines=[book.title], division=None, starts_left=False,
+                             prefaces=False, in_part=False)
+    continued = CONTINUED_LABEL if any(item.kind == "table" for item in chapter.numbered) else ""
+    return printed_text(around) + chapter.tree().text_content() + continued
 
 
 def frame_html(book: Book, chapter: Chapter, pages: int, first_folio: int, blank: bool, press: bool = False) -> str:

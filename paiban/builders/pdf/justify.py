@@ -34,6 +34,13 @@ quarter em of the line's free width (clreq 3.2.2), by the same spreading; a line
 without free width keeps them tight. Negative letter-spacing at a line's end (the
 tightened lines of :func:`paiban.pdf.stray_tails`) is not counted against the margin.
 
+A line ending in a forced break (``<br/>``) is never justified (only in
+:func:`_text_align`). WeasyPrint treats it as a paragraph's last line (CSS Text 3:
+``text-align-last`` applies to it too), so under ``text-align-last: justify`` (print.css
+sets it on the block before an original page break, to end the page full) it would be
+spread to the margin, which a compositor never does to the line before a hard break: it
+is set flush left.
+
 Line breaking is Pango's (UAX #14) and stays so. Measured on Noto Serif CJK SC: no
 line starts with 、，。：；！？ or a closing mark, none ends with an opening mark,
 "——" is never split (UAX #14 keeps two em dashes together; the font even draws
@@ -57,7 +64,9 @@ Limitations:
 * This depends on WeasyPrint 70.0 internals: ``text_align`` looking up
   ``justify_line`` in its module at call time, ``draw_first_line`` drawing from
   ``Layout.get_first_line`` after ``Layout.reactivate``, and the way it rounds glyph
-  advances. :func:`install` refuses any other version.
+  advances; ``text_align`` called with ``last`` for a line ending in a preserved
+  break, and a ``<br/>`` being an inline box of that tag (its ``::before`` holds the
+  break). :func:`install` refuses any other version.
 """
 
 import functools
@@ -78,6 +87,7 @@ WEASYPRINT_VERSION = '70.0'
 # full-width in Chinese text: middle dot, quotation marks, dashes, ellipsis.
 _CJK = re.compile(
     '['
+    '\u2460-\u24ff'          # enclosed alphanumerics: ① ② …, set full-width in Chinese text (note calls)
     '\u2e80-\u2fdf'          # CJK and Kangxi radicals
     '\u2ff0-\u303f'          # ideographic description, CJK symbols and punctuation
     '\u3040-\u312f'          # hiragana, katakana, bopomofo
@@ -238,6 +248,18 @@ class _LineGaps:
             offset += len(char.encode())
 
 
+def _ends_in_forced_break(box: boxes.Box) -> bool:
+    """Whether the line (or inline box) ``box`` ends with a ``<br/>``."""
+    while isinstance(box, (boxes.LineBox, boxes.InlineBox)):
+        if box.element_tag == "br":
+            return True
+        children = [c for c in _in_flow_children(box) if not (isinstance(c, boxes.TextBox) and not c.text)]
+        if not children:
+            return False
+        box = children[-1]
+    return False
+
+
 def _line_text(box: boxes.Box) -> str:
     """The text of a line's text boxes (to rule out a walk of its gaps cheaply)."""
     if isinstance(box, boxes.TextBox):
@@ -259,6 +281,9 @@ def _text_align(context: object, line: boxes.LineBox, available_width: float,
     width (clreq 3.2.2); a justified line then spreads what is left over all its gaps.
     The spacing is added after line breaking, so it never pushes a character to the
     next line: a full line keeps its Latin runs tight, as a compositor would.
+
+    A line ending in a forced break is set as a last line whose ``text-align-last``
+    is not ``justify`` (see the module's docstring).
     """
     ending = _last_text_box(line)
     if ending is not None and isinstance(ending.style['letter_spacing'], (int, float)):
@@ -270,6 +295,10 @@ def _text_align(context: object, line: boxes.LineBox, available_width: float,
         gaps = _LineGaps(line, is_latin_gap)
         if gaps.count:
             _spread(line, gaps, min(LATIN_GAP_EM * line.style['font_size'], free / gaps.count), 0)
+    if last and line.style['text_align_last'] == 'justify' and _ends_in_forced_break(line):
+        if line.style['text_align_all'] == 'justify':
+            return 0  # start, as text-align: justify sets a last line
+        return _original_text_align(context, line, available_width, False)
     return _original_text_align(context, line, available_width, last)
 
 

@@ -23,7 +23,8 @@ from pathlib import Path
 import pikepdf
 from weasyprint.document import Document
 
-from paiban.log import LOGGER
+from paiban.builders.problems import LINK_WITHOUT_TARGET
+from paiban.log import warn
 from paiban.builders.pdf.pagination import Overflow
 from paiban.builders.pdf.fontshare import share_fonts
 
@@ -107,7 +108,9 @@ def join(parts: Sequence[LaidOutPart], plan: Sequence[PagePlan], body_start: int
     (:func:`paiban.pdffonts.share_fonts`).
 
     ``body_start`` is the index of the first body page, where the page labels (the
-    folios a PDF viewer shows) start at 1; the pages before it are labelled i, ii, …
+    folios a PDF viewer shows) start at 1; the pages before it (the cover, the front
+    matter, the prefaces, whose folios are printed in roman from the cover's i, and the
+    contents) are labelled i, ii, …
     """
     sources = [pikepdf.open(io.BytesIO(p.pdf)) for p in parts]
     out = pikepdf.new()
@@ -127,8 +130,10 @@ def join(parts: Sequence[LaidOutPart], plan: Sequence[PagePlan], body_start: int
     _links(out, parts, where, destinations)
     _outline(out, parts, where)
     share_fonts(out, subset)
-    out.Root.PageLabels = pikepdf.Dictionary(Nums=pikepdf.Array(
-        [0, pikepdf.Dictionary(S=pikepdf.Name.r), body_start, pikepdf.Dictionary(S=pikepdf.Name.D)]))
+    labels = [0, pikepdf.Dictionary(S=pikepdf.Name.r)]
+    if body_start < len(plan):  # a book of prefaces alone has no body
+        labels += [body_start, pikepdf.Dictionary(S=pikepdf.Name.D)]
+    out.Root.PageLabels = pikepdf.Dictionary(Nums=pikepdf.Array(labels))
     data = io.BytesIO()
     out.save(data, deterministic_id=True, min_version=sources[0].pdf_version,
              object_stream_mode=pikepdf.ObjectStreamMode.preserve)
@@ -167,7 +172,8 @@ def _links(out: pikepdf.Pdf, parts: Sequence[LaidOutPart], where: dict[tuple[int
     for p, part in enumerate(parts):
         for page, target, rect in part.links:
             if target not in destinations:
-                LOGGER.warning("no anchor #%s for an internal link", target)
+                warn(LINK_WITHOUT_TARGET.found(f"a link on PDF page {where[(p, page)] + 1} points at #{target}, "
+                                               "which the book does not hold"))
                 continue
             annotation = out.make_indirect(pikepdf.Dictionary(
                 Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Link, Rect=pikepdf.Array(rect),
