@@ -100,3 +100,15 @@ def text_of(el: Element) -> str:
 def ids(root: Element) -> list[str]:
     """Every ``id`` in ``root``, in document order."""
     return [el.get("id") for el in elements(root) if el.get("id")]
+
+
+def drop(el: Element) -> None:
+    """Remove ``el`` from its parent, keeping the text that followed it in place (lxml's
+    ``remove`` takes an element's tail with it)."""
+    parent, previous = el.getparent(), el.getprevious()
+    if el.tail:
+        if previous is not None:
+            previous.tail = (previous.tail or "") + el.tail
+        else:
+            parent.text = (parent.text or "") + el.tail
+    parent.remove(el)

@@ -38,3 +38,18 @@ def test_check_reports_what_the_reader_removed_as_json(tmp_path: Path) -> None:
     done = run_cli("check", "--format", "json", "--manuscript", str(book))
     found = json.loads(done.stdout)
     assert [(f["code"], f["line"]) for f in found if f["code"] == "R006"] == [("R006", 10)]
+
+
+def test_check_outputs_reads_the_printers_pdf(tmp_path: Path) -> None:
+    """A folder holding only the printer's PDF is checked: its fonts, its glyphs, its 印张."""
+    from test_check_rules import unembed_font
+
+    book = tmp_path / "book"
+    shutil.copytree(Path(__file__).parent / "fixtures" / "minimal", book)
+    out = tmp_path / "out"
+    assert run_cli("pdf", "--print", "--manuscript", str(book), "--out", str(out)).returncode == 0
+    printed = out / "9787515004662-print.pdf"
+    assert printed.is_file() and not (out / "9787515004662.pdf").exists()
+    unembed_font(printed, "Noto-Sans-CJK-SC-Bold")
+    done = run_cli("check", "--outputs", "--manuscript", str(book), "--out", str(out))
+    assert f"{printed}: O003 font Noto-Sans-CJK-SC-Bold" in done.stdout, done.stdout + done.stderr

@@ -220,6 +220,23 @@ def _start_build(book: Path, out: Path) -> subprocess.Popen[str]:
                             text=True, start_new_session=True)
 
 
+def _session_gone(session: int, within: float) -> bool:
+    """Whether every process of the build's session (its workers too) has ended within ``within`` s."""
+    deadline = time.monotonic() + within
+    while True:
+        alive = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[3]) == session and fields[0] != "Z":  # field 6 of stat: the session id
+                alive.append(stat.parent.name)
+        if not alive or time.monotonic() > deadline:
+            return not alive
+        time.sleep(0.1)
+
+
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT, signal.SIGKILL], ids=lambda s: s.name)
 def test_killed_build_leaves_the_previous_output(tmp_path: Path, sig: signal.Signals) -> None:
     book = make_book(tmp_path)
@@ -240,6 +257,7 @@ def test_killed_build_leaves_the_previous_output(tmp_path: Path, sig: signal.Sig
     # Ctrl-C reaches every process of the terminal's group; the others go to the build alone.
     os.killpg(proc.pid, sig) if sig == signal.SIGINT else proc.send_signal(sig)
     proc.wait(timeout=60)
+    assert _session_gone(proc.pid, within=3), "a process of the killed build is still running"
     assert pdf.read_bytes() == previous
     assert "Traceback" not in proc.stderr.read()
     leftovers = list(out.rglob(".*.part"))

@@ -62,3 +62,16 @@ def test_text_after_the_last_marker_that_overflows_is_an_error(tmp_path: Path) -
     assert done.returncode == 1
     assert f"book/chapters/01.md:{marker_line}: original page 6 overflows the type area by" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_note_bearing_paragraph_split_by_a_marker_keeps_each_note_on_its_page(reprint_pdf: Path) -> None:
+    """Each half of the paragraph carries its own note to the foot of its original page,
+    numbered from ① on each page (notes are 9 pt, the body 12 pt)."""
+    import pypdf
+
+    labels = pypdf.PdfReader(reprint_pdf).page_labels
+    with pdfplumber.open(reprint_pdf) as doc:
+        notes = {label: "".join(c["text"] for c in page.chars if 8 < c["size"] < 10).replace(" ", "")
+                 for label, page in zip(labels, doc.pages, strict=True)}
+    assert "①这条注属于原书第五页。" in notes["5"] and "②" not in notes["5"]
+    assert "①这条注属于原书第六页，编号重新从一开始。" in notes["6"] and "②" not in notes["6"]

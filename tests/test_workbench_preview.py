@@ -136,7 +136,9 @@ def watched(tmp_path: Path):
 
 @pytest.fixture
 def browser():
-    with tempfile.TemporaryDirectory(prefix="paiban-chromium-") as profile:
+    # Chromium's helper processes may still write to the profile as it closes: a profile
+    # that cannot be removed at once is no failure of the preview.
+    with tempfile.TemporaryDirectory(prefix="paiban-chromium-", ignore_cleanup_errors=True) as profile:
         chromium = Chromium(Path(profile))
         try:
             yield chromium

@@ -31,10 +31,13 @@ def caption_text(el: Element) -> str:
     return text.strip(" \u3000")
 
 
-@rule("R009", "warning", "a figure has no text alternative, or one that only repeats its caption",
-      "write after the image what it shows, {alt=\"…\"} (with its label: {#fig:leaf alt=\"…\"}). A screen "
-      "reader reads the alt text instead of the image and reads the caption anyway, so a blind reader learns "
-      "nothing of the picture from an alt text that repeats the caption, or from none")
+# Why a figure needs an alt text of its own: the hint of R009.
+ALT_HINT = ("write after the image what it shows, {alt=\"…\"} (with its label: {#fig:leaf alt=\"…\"}). A screen "
+            "reader reads the alt text instead of the image and reads the caption anyway, so a blind reader learns "
+            "nothing of the picture from an alt text that repeats the caption, or from none")
+
+
+@rule("R009", "warning", "a figure has no text alternative, or one that only repeats its caption", ALT_HINT)
 def figure_alt(book: Book) -> Place:
     for chapter in book.chapters:
         for figure in (f for f in elements(chapter.tree(), "figure") if has_class(f, "figure")):

@@ -83,6 +83,9 @@ def _prose(line: int, source: str) -> ProseLine:
         elif m.group("escaped"):
             text.append(m.group("escaped"))
             cols.append(m.start("escaped") + 1)
+        elif m.group("xref"):  # prints as a number (图1-1): a digit stands for it
+            text.append("0")
+            cols.append(m.start() + 1)
         elif m.group("cell"):  # a cell boundary: no text runs across it (a line break stands for it)
             text.append("\n")
             cols.append(m.start() + 1)

@@ -42,6 +42,11 @@ FACES = (
     Face("Noto Sans CJK SC", 700, "Bold", "NotoSansCJKsc-Bold.otf",
          tags=frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "strong", "b"}), classes=frozenset({"section-label"})),
     Face("Noto Sans CJK SC", 400, "Regular", "NotoSansCJKsc-Regular.otf", classes=frozenset({"chapter-subtitle"})),
+    # The cover's title (print.css: .cover-title), in print only. Named exactly, weight and all:
+    # a heavier weight would take whatever a machine happens to have (Black from
+    # fonts-noto-cjk-extra, or a synthesized bold), and two machines set up alike must make
+    # the same PDF. The glyph check requires every face here (fontconfig.require).
+    Face("Noto Serif CJK SC", 700, "Bold", "NotoSerifCJKsc-Bold.otf"),
     # The Latin runs of emphasis, in a true italic (em.latin, and span.latin inside em.dots).
     Face("Noto Serif", 400, "Italic", "NotoSerif-Italic.ttf", classes=frozenset({"latin"})),
 )

@@ -27,7 +27,7 @@ from markdown.treeprocessors import Treeprocessor
 
 from paiban.reader import sanitize
 from paiban.reader.syntax import BookSyntax
-from paiban.tree import Element, elements, has_class, ids
+from paiban.tree import Element, drop, elements, has_class, ids
 
 MARKER = re.compile(r"\{\{\s*page\s+(\d+)\s*\}\}")
 # Anything that looks like a marker, to catch malformed ones such as {{page}} or {{page x}}.
@@ -142,10 +142,4 @@ def _drop_dangling_backrefs(root: Element) -> None:
     present = set(ids(root))
     for a in [a for a in elements(root, "a") if has_class(a, "footnote-backref")]:
         if (a.get("href") or "").removeprefix("#") not in present:
-            parent, previous = a.getparent(), a.getprevious()
-            if a.tail:
-                if previous is not None:
-                    previous.tail = (previous.tail or "") + a.tail
-                else:
-                    parent.text = (parent.text or "") + a.tail
-            parent.remove(a)
+            drop(a)

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import copy
 
-from paiban.tree import Element, add_class, elements, has_class
+from paiban.tree import Element, add_class, drop, elements, has_class
 
 # Where a deferred figure came from: the characters of the text it was moved past.
 DEFERRED = "data-deferred"
@@ -74,7 +74,7 @@ def defer_figures(root: Element, moves: dict[str, int]) -> None:
             last, remaining = sibling, remaining - size
         if last is not None:
             figure.set(DEFERRED, str(moves[figure.get("data-number")] - max(remaining, 0)))
-            _remove(figure)
+            drop(figure)
             figure.tail, last.tail = last.tail, None
             last.addnext(figure)
 
@@ -127,20 +127,9 @@ def _cut(block: Element, keep: int, before: bool) -> None:
                 gone = started == before
             child.tail = kept(child.tail or "") or None
             if gone:
-                _remove(child)
+                drop(child)
 
     visit(block)
-
-
-def _remove(el: Element) -> None:
-    """Remove ``el`` from its parent, keeping its tail in place."""
-    parent, previous = el.getparent(), el.getprevious()
-    if el.tail:
-        if previous is not None:
-            previous.tail = (previous.tail or "") + el.tail
-        else:
-            parent.text = (parent.text or "") + el.tail
-    parent.remove(el)
 
 
 def _texts(el: Element) -> list[str]:

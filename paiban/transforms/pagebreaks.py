@@ -24,7 +24,7 @@ continuation gets the class ``page-start`` (``break-before: page`` in print.css)
 from __future__ import annotations
 
 from paiban.errors import BookError
-from paiban.tree import BLOCKS, Element, add_class, elements, has_class
+from paiban.tree import BLOCKS, Element, add_class, drop, elements, has_class
 
 MARKER_CLASS = "pagebreak"
 HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
@@ -99,8 +99,7 @@ def _around_heading(marker: Element, heading: Element, root: Element, source: st
     if before and after:
         raise _error(marker, source, "stands in the middle of a heading",
                      "a heading is never broken across pages: put the marker before or after it")
-    tail, marker.tail = marker.tail, None
-    _detach(marker, tail)
+    drop(marker)
     if before:  # the page starts after the heading
         marker.tail, heading.tail = heading.tail, None
         heading.addnext(marker)
@@ -116,18 +115,6 @@ def _around_heading(marker: Element, heading: Element, root: Element, source: st
 
 def _text_after(marker: Element, within: Element) -> str:
     return within.text_content()[len(_text_before(marker, within)):]
-
-
-def _detach(el: Element, tail: str | None) -> None:
-    """Remove ``el`` from its parent, keeping the text that followed it in place."""
-    parent = el.getparent()
-    previous = el.getprevious()
-    if tail:
-        if previous is not None:
-            previous.tail = (previous.tail or "") + tail
-        else:
-            parent.text = (parent.text or "") + tail
-    parent.remove(el)
 
 
 def _clone(el: Element) -> Element:
