@@ -112,3 +112,13 @@ def drop(el: Element) -> None:
         else:
             parent.text = (parent.text or "") + el.tail
     parent.remove(el)
+
+
+def source_line(*candidates: Element) -> int | None:
+    """The source line the reader stamped on the first of ``candidates`` that has one (on
+    itself or a descendant): where a problem with that element is reported."""
+    for el in candidates:
+        line = el.get(LINE) or next((d.get(LINE) for d in el.iter() if d.get(LINE)), None)
+        if line:
+            return int(line)
+    return None

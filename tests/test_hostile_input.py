@@ -21,33 +21,18 @@ import subprocess
 import time
 import zlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
 from conftest import ROOT, run_cli
+from test_hostile import Case, append_body, chapter, edit
 
 MINIMAL = ROOT / "tests" / "fixtures" / "minimal"
 ISBN = "9787515004662"
 SECONDS = 20  # each case takes one to three; the margin is for a loaded machine
 FIRST = 18  # the first line append_body writes (the minimal chapter has 16 lines)
-
-
-def chapter(book: Path) -> Path:
-    return book / "chapters" / "01.md"
-
-
-def append_body(book: Path, text: str) -> None:
-    with chapter(book).open("a", encoding="utf-8") as f:
-        f.write("\n" + text + "\n")
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text("utf-8")
-    assert old in text, old
-    path.write_text(text.replace(old, new, 1), "utf-8")
 
 
 def png_bomb(width: int, height: int) -> bytes:
@@ -97,15 +82,6 @@ def hard_link_image(book: Path) -> None:
 def styled_with(book: Path, css: str) -> None:
     (book / "styles").mkdir()
     (book / "styles" / "print.css").write_text((ROOT / "styles" / "print.css").read_text("utf-8") + css, "utf-8")
-
-
-@dataclass(frozen=True)
-class Case:
-    name: str
-    mutate: Callable[[Path], None]
-    message: str  # regular expression
-    status: int = 1
-    command: str = "check"
 
 
 SVG = r"book/chapters/01\.md:18: M001 image images/x\.svg is not a safe SVG: it has "

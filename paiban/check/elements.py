@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from paiban.check.registry import Place, found_by_the_reader, rule
 from paiban.model import Book
-from paiban.tree import LINE, Element, elements, has_class, text_of
+from paiban.tree import Element, elements, has_class, source_line, text_of
 
 found_by_the_reader("R007", "error", "a cross-reference (@fig:… or @tbl:…) names a label no figure or table has",
                     "label the figure ({#fig:label} after the image) or the table (Table: caption {#tbl:label}), "
@@ -52,7 +52,7 @@ def figure_alt(book: Book) -> Place:
                 message = f"{number}'s text alternative only repeats its caption '{caption}'"
             else:
                 continue
-            yield chapter.source, _line(img, figure), None, message
+            yield chapter.source, source_line(img, figure), None, message
 
 
 @rule("R010", "warning", "a table has no caption",
@@ -62,13 +62,6 @@ def table_caption(book: Book) -> Place:
     for chapter in book.chapters:
         for table in elements(chapter.tree(), "table"):
             if table.get("data-number") and not caption_text(table):
-                yield chapter.source, _line(table), None, f"{table.get('data-number')} has no caption"
+                yield chapter.source, source_line(table), None, f"{table.get('data-number')} has no caption"
 
 
-def _line(*candidates: Element) -> int | None:
-    """The source line of the first element (or descendant) the reader stamped."""
-    for el in candidates:
-        line = el.get(LINE) or next((d.get(LINE) for d in el.iter() if d.get(LINE)), None)
-        if line:
-            return int(line)
-    return None

@@ -50,7 +50,7 @@ from paiban.model import (
     TocEntry,
 )
 from paiban.reader.sources import display_path, read_bytes, read_text, resolve_inside
-from paiban.tree import Element, classes, elements, has_class, ids, serialize, text_of
+from paiban.tree import LINE, Element, classes, elements, has_class, ids, serialize, source_line, text_of
 
 BOOK_FILE = "book.yaml"
 FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n", re.S)
@@ -422,11 +422,6 @@ def _stamp_lines(root: Element, scan: _Scan, file: str) -> None:
                 el.set("data-line", str(line))
 
 
-def _line(el: Element) -> int | None:
-    line = el.get("data-line")
-    return int(line) if line else None
-
-
 def _confine_urls(root: Element, chapter: Path, book_root: Path, file: str, body: str, first_line: int) -> None:
     """Refuse images on the network or outside the book, and links to local files;
     point the remaining images at the book root.
@@ -443,7 +438,7 @@ def _confine_urls(root: Element, chapter: Path, book_root: Path, file: str, body
             raise BookError(f"link {href[:80]!r} points at a file outside the book", file, lines[0] if lines else None,
                             "link to a web address or a heading instead")
     for img in elements(root, "img"):
-        src, line = img.get("src") or "", _line(img)
+        src, line = img.get("src") or "", source_line(img)
         scheme = re.match(r"([a-zA-Z][a-zA-Z0-9+.-]*):", src)
         if scheme:
             raise BookError(f"image {src[:80]!r} is not a file of the book ({scheme.group(1)}: URL)", file, line,
@@ -478,7 +473,7 @@ def _check_layout_bounds(root: Element, file: str, body: str, first_line: int) -
             depth -= 1
             continue
         depth += 1
-        line = _line(el) or line
+        line = int(el.get(LINE)) if el.get(LINE) else line  # its own line, not a descendant's
         if depth > limits.MAX_TREE_DEPTH:
             raise BookError(f"raw HTML from here on nests elements more than {limits.MAX_TREE_DEPTH} deep", file,
                             line, "close each HTML element you open (<b>…</b>, <div>…</div>), or nest fewer")
@@ -519,7 +514,7 @@ def _images(root: Element, book_root: Path, file: str) -> tuple[tuple[str, bytes
     """
     images: dict[str, bytes] = {}
     for img in elements(root, "img"):
-        src, line = img.get("src") or "", _line(img)
+        src, line = img.get("src") or "", source_line(img)
         if src in images:
             continue
         path = book_root / src

@@ -20,7 +20,7 @@ from __future__ import annotations
 import posixpath
 from paiban.errors import Diagnostic
 from paiban.model import Numbered
-from paiban.tree import Element, elements, has_class
+from paiban.tree import Element, elements, has_class, source_line
 
 KINDS = {"figure": ("fig", "图"), "table": ("tbl", "表")}
 
@@ -55,7 +55,7 @@ def number_book(chapters: list[tuple[str, str, Element]]) -> tuple[list[list[Num
             items.append(item)
             if item.label:
                 if item.label in where:
-                    problems.append(Diagnostic("R008", "error", source, _line(el), None,
+                    problems.append(Diagnostic("R008", "error", source, source_line(el), None,
                                                f"label {item.label} is used twice (also in {where[item.label][0]})"))
                 else:
                     where[item.label] = (source, item)
@@ -64,7 +64,7 @@ def number_book(chapters: list[tuple[str, str, Element]]) -> tuple[list[list[Num
         for a in [a for a in elements(root, "a") if has_class(a, "xref")]:
             label = a.get("data-ref") or ""
             if label not in where:
-                problems.append(Diagnostic("R007", "error", source, _line(a), None,
+                problems.append(Diagnostic("R007", "error", source, source_line(a), None,
                                            f"cross-reference @{label}: no figure or table has this label"))
                 continue
             target_source, item = where[label]
@@ -91,7 +91,3 @@ def _label(el: Element, item: Numbered) -> None:
     caption.insert(0, number)
     el.set("data-number", item.number)
 
-
-def _line(el: Element) -> int | None:
-    line = el.get("data-line") or next((d.get("data-line") for d in el.iter() if d.get("data-line")), None)
-    return int(line) if line else None

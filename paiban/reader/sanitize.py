@@ -32,7 +32,7 @@ import nh3
 import tinycss2
 import tinycss2.ast
 
-from paiban.tree import Element, elements, parse, serialize
+from paiban.tree import Element, drop, elements, parse, serialize
 
 TAGS = {
     "p", "div", "span", "section", "aside", "header", "footer", "nav", "figure", "figcaption",
@@ -340,7 +340,7 @@ def clean_ncx(xml: str) -> tuple[str, list[Removal]]:
             name = lxml.etree.QName(el) if isinstance(el.tag, str) else None
             if name is None or name.namespace != NCX or name.localname not in NCX_TAGS:
                 removed[f"<{name.localname}>" if name else el.text or "&entity;"] += 1  # an entity: "&a;"
-                _drop(el)
+                drop(el)
             else:
                 walk(el)  # as deep as libxml2 lets a document nest (256)
 
@@ -357,17 +357,6 @@ def _clean_ncx_attributes(el: lxml.etree._Element, removed: Counter[str]) -> Non
         elif attribute not in NCX_ATTRIBUTES:
             removed[f"{lxml.etree.QName(attribute).localname}="] += 1
             del el.attrib[attribute]
-
-
-def _drop(el: lxml.etree._Element) -> None:
-    """Remove ``el`` and what it holds from its tree, keeping the text after it."""
-    parent = el.getparent()
-    tail, previous = el.tail or "", el.getprevious()
-    if previous is not None:
-        previous.tail = (previous.tail or "") + tail
-    else:
-        parent.text = (parent.text or "") + tail
-    parent.remove(el)
 
 
 # Elements that may hold only certain children, and the child to wrap strays in.
