@@ -7,11 +7,13 @@ are printed as ``file:line: message`` without a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
-from paiban import __version__, progress, workbench
+from paiban import __version__, progress, workbench, workers
 from paiban.workbench import config
 from paiban.check import check_all, check_book, format_json, format_plain, silenced
 from paiban.check.docs import rules_markdown
@@ -61,7 +63,33 @@ def parser() -> argparse.ArgumentParser:
             c.add_argument("--trusted", action="store_true", default=argparse.SUPPRESS,
                            help="render the book's templates without the sandbox (in-house templates only, "
                                 "see docs/templates.md)")
+            _parallel(c, "worker processes laying out the PDF's parts (default: one per core)",
+                      "lay the PDF's parts out on the Dask cluster whose scheduler is at ADDRESS")
     workbench.add_commands(sub, _common)
+    b = sub.add_parser("batch", help="build many books, each in its own process",
+                       description="Build many books (book folders, or folders of book folders) into "
+                                   "OUT/<folder name>/; one book's failure never stops the others.",
+                       epilog="Exit status: 0 every book built, 1 a book failed (see --summary), 2 usage error.")
+    b.add_argument("books", nargs="+", type=Path, metavar="BOOK",
+                   help="a book folder (holding book.yaml), or a folder of book folders")
+    b.add_argument("--out", type=Path, required=True, help="output folder: book X's outputs go to OUT/X/")
+    b.add_argument("--summary", type=Path, help="write each book's outcome, outputs, findings, error and time as JSON")
+    b.add_argument("--what", choices=("all", "epub", "pdf"), default="all", help="the outputs to build (default: all)")
+    b.add_argument("--embed-fonts", action="store_true", help="embed the Noto CJK fonts in the EPUBs")
+    b.add_argument("--print", dest="press", action="store_true", help="the printer's PDFs (<isbn>-print.pdf)")
+    _parallel(b, "books built at once (default: one per core)", "build each book as a task on the Dask cluster "
+              "whose scheduler is at ADDRESS")
+    b.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS, help="print errors only")
+    b.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                   help="print a line per book built")
+    i = sub.add_parser("import", help="make a book folder from a Word file or a digitized printed book",
+                       description="Make a new book folder DIR from SOURCE: a Word file (.docx, through Pandoc) or "
+                                   "a digitized printed book (.txt, .md); see docs/import.md. DIR must be new or "
+                                   "empty: import never overwrites.")
+    i.add_argument("source", type=Path, metavar="SOURCE", help="a .docx file, or a .txt or .md digitized book")
+    i.add_argument("folder", type=Path, metavar="DIR", help="the new book's folder (must not hold files)")
+    i.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS, help="print errors only")
+    i.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="print progress")
     sub.add_parser("rules", help="print the catalogue of check rules (Markdown)",
                    description="print the catalogue of check rules as Markdown (docs/rules.md)")
     _common(p)
@@ -77,6 +105,52 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", type=Path, default=argparse.SUPPRESS, help="output folder (default: ./dist)")
     p.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS, help="print errors only")
     p.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="print progress")
+
+
+def _parallel(p: argparse.ArgumentParser, jobs: str, cluster: str) -> None:
+    p.add_argument("--jobs", type=_positive, default=argparse.SUPPRESS, metavar="N", help=jobs)
+    p.add_argument("--cluster", default=argparse.SUPPRESS, metavar="ADDRESS",
+                   help=cluster + " (e.g. tcp://HOST:8786); its workers must have this machine's paiban and fonts")
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number above 0")
+    return int(text)
+
+
+def run_import(source: Path, folder: Path, verbosity: int) -> int:
+    from paiban.importer import import_book
+
+    with progress.phase(f"importing {source.name}", unit="steps") as advance:
+        report = import_book(source, folder, advance)
+    if verbosity >= 0:
+        print(report.summary())
+        print(f"next: paiban check --manuscript {folder}", file=sys.stderr)
+    return 0
+
+
+def run_batch(args: argparse.Namespace, cluster: object | None) -> int:
+    import time
+
+    from paiban import batch
+
+    start = time.monotonic()
+    books = batch.find_books(args.books)
+    jobs = getattr(args, "jobs", None) or workers.cores()
+    outcomes = []
+    for outcome in batch.run(books, args.out, batch.Job(args.what, args.embed_fonts, args.press), jobs, cluster):
+        outcomes.append(outcome)
+        if outcome.outcome == "built":
+            LOGGER.info("built %s in %.1f s", outcome.folder, outcome.seconds)
+        else:
+            print(f"failed {outcome.folder} in {outcome.seconds:.1f} s: {outcome.error}", file=sys.stderr)
+    seconds = time.monotonic() - start
+    if args.summary is not None:
+        batch.write_summary(args.summary, outcomes, seconds, jobs, getattr(args, "cluster", None))
+    failed = sum(o.outcome == "failed" for o in outcomes)
+    print(f"{len(outcomes) - failed} built, {failed} failed in {seconds:.1f} s", file=sys.stderr)
+    return 1 if failed else 0
 
 
 def run_check(root: Path, fmt: str, strict: bool, out: Path | None = None, outputs: bool = False) -> int:
@@ -141,6 +215,24 @@ class _BuildWarnings(logging.Filter):
         return True
 
 
+@contextlib.contextmanager
+def _workers(args: argparse.Namespace) -> Iterator[object | None]:
+    """``--jobs`` and ``--cluster`` for the build (:mod:`paiban.workers`), the cluster
+    connected and its workers checked (:mod:`paiban.cluster`) for as long as it runs."""
+    cluster = None
+    if getattr(args, "cluster", None):
+        from paiban import cluster as dask_cluster
+
+        cluster = dask_cluster.connect(args.cluster)
+    workers.configure(getattr(args, "jobs", None), cluster)
+    try:
+        yield cluster
+    finally:
+        workers.configure()
+        if cluster is not None:
+            cluster.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     command = args.command or "all"
@@ -159,9 +251,15 @@ def main(argv: list[str] | None = None) -> int:
         if command == "rules":
             sys.stdout.write(rules_markdown())
             return 0
-        return run_build(root, out, command, getattr(args, "reflow", False), getattr(args, "embed_fonts", False),
-                         getattr(args, "press", False), getattr(args, "strict", False),
-                         getattr(args, "trusted", False))
+        if command == "import":
+            return run_import(args.source, args.folder, verbosity)
+        with _workers(args) as cluster:
+            if command == "batch":
+                return run_batch(args, cluster)
+            return run_build(root, out, command, getattr(args, "reflow", False),
+                             getattr(args, "embed_fonts", False),
+                             getattr(args, "press", False), getattr(args, "strict", False),
+                             getattr(args, "trusted", False))
     except BookError as exc:
         print(exc, file=sys.stderr)
         return 1

@@ -39,6 +39,23 @@ class Diagnostic:
         return f"{where}: {self.code} {self.message}" if where else f"{self.code} {self.message}"
 
 
+@dataclass(frozen=True)
+class Declared:
+    """A rule whose problems are found outside ``check``, declared once beside the code that
+    finds them (:mod:`paiban.builders.problems`, :mod:`paiban.importer.problems`): that code
+    makes its diagnostics with :meth:`found`, so their code and hint cannot drift from the
+    catalogue's entry, which :func:`paiban.check.registry.made_by_the_build` or
+    :func:`paiban.check.registry.found_by_the_importer` makes."""
+
+    code: str
+    severity: str
+    summary: str
+    hint: str
+
+    def found(self, message: str, file: str = "", line: int | None = None) -> Diagnostic:
+        return Diagnostic(self.code, self.severity, file, line, None, message, self.hint)
+
+
 class BookError(Exception):
     """A fault in the manuscript, its metadata or its build settings."""
 

@@ -87,7 +87,7 @@ def page_lines(pdf_path: Path, area: TypeArea, first_page: int = 0) -> list[list
             pages.append(lines)
     for number, lines in enumerate(pages):
         following = pages[number + 1][0] if number + 1 < len(pages) and pages[number + 1] else None
-        for line, after in zip(lines, [*lines[1:], following], strict=True):
+        for line, after in zip(lines, [*lines[1:], following][:len(lines)], strict=True):  # (a blank page has none)
             line.last_of_paragraph = after is None or after.is_heading or starts_paragraph(after, area)
     return pages
 

@@ -1,7 +1,9 @@
 """Golden tests of ``check``: one folder per rule under tests/check/.
 
 Each folder holds a small book (``book/``) that triggers its rule and ``expected.txt``,
-the plain report ``check`` must print for it, exactly. ``clean/`` triggers nothing.
+the plain report ``check`` must print for it, exactly; for an import rule (I…), a small
+source (``source.txt``, ``source.docx``) and the findings its import reports, plain.
+``clean/`` triggers nothing.
 The output rules (O…, and M009) first build the book, and some damage the build as a
 broken template or a careless post-processing step would. ``PAIBAN_UPDATE_GOLDEN=1``
 rewrites the expected reports (read the diff before committing it).
@@ -80,8 +82,8 @@ def build_report(case: Path, work: Path, monkeypatch: pytest.MonkeyPatch) -> str
     """What a build of the case's book warns with its own rule codes (build rules, B)."""
     shutil.copytree(case / "book", work / "book")
     os.chdir(work)
-    if case.name == "B001":  # the face's file cannot be found again after layout
-        monkeypatch.setattr(fontshare, "match", lambda pattern: None)
+    if case.name == "B001":  # fontconfig knows no face of the PostScript names the PDF's fonts carry
+        monkeypatch.setattr(fontshare, "_installed", lambda postscript: None)
     records: list[logging.LogRecord] = []
     handler = logging.Handler()
     handler.emit = records.append  # type: ignore[method-assign]
@@ -92,6 +94,16 @@ def build_report(case: Path, work: Path, monkeypatch: pytest.MonkeyPatch) -> str
         logging.getLogger("paiban").removeHandler(handler)
     diagnostics = [r.diagnostic for r in records if hasattr(r, "diagnostic")]
     return format_plain(list(dict.fromkeys(diagnostics)))
+
+
+def import_report(case: Path, work: Path) -> str:
+    """What ``paiban import`` reports for the case's source (import rules, I): the findings, plain."""
+    from paiban.importer import import_book
+
+    (source,) = case.glob("source.*")
+    shutil.copy(source, work / source.name)
+    os.chdir(work)
+    return format_plain(import_book(Path(source.name), Path("book")).uncertain)
 
 
 def report(case: Path, work: Path) -> str:
@@ -112,11 +124,17 @@ def report(case: Path, work: Path) -> str:
     return format_plain(findings)
 
 
-@pytest.mark.parametrize("case", sorted(p for p in CASES.iterdir() if (p / "book").is_dir()), ids=lambda p: p.name)
+def _is_case(path: Path) -> bool:
+    return (path / "book").is_dir() or any(path.glob("source.*"))  # a book, or a source to import
+
+
+@pytest.mark.parametrize("case", sorted(p for p in CASES.iterdir() if _is_case(p)), ids=lambda p: p.name)
 def test_golden_report(case: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                        request: pytest.FixtureRequest) -> None:
     monkeypatch.chdir(tmp_path)
-    if case.name.startswith("B"):
+    if case.name.startswith("I"):
+        got = import_report(case, tmp_path)
+    elif case.name.startswith("B"):
         request.applymarker(pytest.mark.expect_warnings)
         got = build_report(case, tmp_path, monkeypatch)
     else:
@@ -125,7 +143,7 @@ def test_golden_report(case: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPat
     if os.environ.get("PAIBAN_UPDATE_GOLDEN") == "1":
         expected.write_text(got, "utf-8")
     assert got == expected.read_text("utf-8")
-    codes = set(re.findall(r"^(?:\S+: )?([MSTROB]\d{3}) ", got, re.M))
+    codes = set(re.findall(r"^(?:\S+: )?([MSTROBI]\d{3}) ", got, re.M))
     if case.name == "clean":
         assert got == ""
     else:
@@ -133,5 +151,5 @@ def test_golden_report(case: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPat
 
 
 def test_every_rule_has_a_golden_case() -> None:
-    cases = {p.name for p in CASES.iterdir() if (p / "book").is_dir()}
+    cases = {p.name for p in CASES.iterdir() if _is_case(p)}
     assert {r.code for r in catalogue()} <= cases

@@ -121,9 +121,10 @@ def _reading_order(chars: list[dict]) -> list[dict]:
 
 
 def _label_before(call: dict, body: list[dict]) -> str:
-    """The body character just left of a call on its line: the label its note opens with."""
+    """The body character just left of a call on its line: the label its note opens with
+    (none if the call opens its line)."""
     left = [c for c in body if abs(c["bottom"] - call["bottom"]) < BODY and c["x1"] <= call["x0"] + 0.5]
-    return max(left, key=lambda c: c["x0"])["text"]
+    return max(left, key=lambda c: c["x0"])["text"] if left else ""
 
 
 def read_pages(pdf: Path) -> list[Page]:
@@ -367,7 +368,9 @@ def test_a_note_becomes_html_a_paragraph_can_hold() -> None:
     footnotes(Measured(pages={"1": 0, "2": 1}), False, "ch.md")(root)
     out = serialize(root)
     assert "<section" not in out and out.count("<p") == 1, "one paragraph left, the notes moved into it"
-    first, second = root.findall(".//span")[0], root.findall(".//span")[2]
+    first, second = root.findall(".//span[@data-call]")
+    assert [k.text for k in root.findall(".//span[@class='keep-call']")] == ["文", "再"], "each kept with its character"
+    assert [s.getparent().get("class") for s in (first, second)] == ["keep-call"] * 2
     assert first.get("id") == "fn-c-1" and second.get("id") is None, "the second call's copy has no id"
     assert first.text == "第一段" and first[0].get("class") == "note-block note-p" and first[0].text == "第二段"
     assert "page-first" in first.get("class") and "page-first" in second.get("class"), "each is first on its page"
@@ -378,3 +381,164 @@ def test_a_page_marker_inside_a_note_is_an_error_in_a_reprint() -> None:
     with pytest.raises(BookError, match=r"\{\{page 3\}\} stands inside a note") as caught:
         footnotes(Measured(), True, "ch.md")(root)
     assert (caught.value.file, caught.value.line) == ("ch.md", 12)
+
+
+# A call stays with the character before it (clreq: no line starts with a note call).
+# Each call of this book follows the character that ends a full line (the 31st of a
+# paragraph's first line, after the indent, or the 64th: the end of its second), so
+# without the keep Pango breaks between the two and the call opens the next line.
+HAN = "群众路线是我们党的生命线和根本工作路线是我们党永葆青春活力和战斗力的重要传家宝" * 4
+LINE_ENDS = [  # (characters before the one the call follows, what the call follows, the calls)
+    (30, "甲", "[^甲]"), (63, "乙", "[^乙]"), (30, "丙", "[^丙][^丁]"), (29, "*戊己*", "[^戊]"),
+    (30, "庚", "[^庚]"), (63, "辛", "[^辛]"), (30, "壬", "[^壬]")]
+KEPT_LABELS = "甲乙丙丙己庚辛壬"  # the character each call follows, in order
+KEPT_NOTES = "甲乙丙丁戊庚辛壬"  # each call's note, by the label it opens with
+
+
+def write_line_end_book(folder: Path) -> Path:
+    book = folder / "book"
+    shutil.copytree(MINIMAL, book)
+    meta = book / "book.yaml"
+    meta.write_text(meta.read_text("utf-8").replace("contents:", "layout:\n  reflow: true\ncontents:"), "utf-8")
+    body = []
+    for k in range(16):
+        if k == 12:
+            body.append("## 二、第二节")
+        if k % 2:
+            body.append(HAN[k:k + 100])
+        else:
+            before, label, marks = LINE_ENDS[k // 2] if k // 2 < len(LINE_ENDS) else (0, "", "")
+            body.append(f"{HAN[:before]}{label}{marks}。{HAN[before:before + 60]}" if label else HAN[:90])
+    defs = [f"[^{label}]: {label}注：这是一条注释。" for label in KEPT_NOTES]
+    front = "---\ntitle: 第一章\nsubtitle: 小小的开头\nkind: chapter\n---\n## 一、第一节\n\n"
+    (book / "chapters" / "01.md").write_text(front + "\n\n".join(body + defs) + "\n", "utf-8")
+    return book
+
+
+@pytest.fixture(scope="module")
+def kept(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("kept")
+    return _build(write_line_end_book(folder), folder / "out", "all")
+
+
+def test_no_line_starts_with_a_note_call(kept: Path) -> None:
+    pages = [p for p in read_pages(_pdf(kept)) if p.calls]
+    assert len(pages) >= 2 and max(len(p.calls) for p in pages) >= 2, "calls on two pages, two on one"
+    assert "".join(label for p in pages for _, label in p.calls) == KEPT_LABELS, "each call follows its character"
+    with pdfplumber.open(_pdf(kept)) as doc:
+        for page in pages:
+            calls = _reading_order([c for c in doc.pages[page.index].chars
+                                    if abs(c["size"] - CALL) < 0.3 and c["text"] in CIRCLED])
+            for call in calls:
+                line = sorted([c for c in page.body if abs(c["bottom"] - call["bottom"]) < BODY] + [
+                    c for c in calls if abs(c["bottom"] - call["bottom"]) < 1], key=lambda c: c["x0"])
+                assert line[0]["text"] not in CIRCLED, f"page {page.index + 1}: a line starts with {call['text']}"
+                before = line[line.index(call) - 1]
+                assert before["x1"] <= call["x0"] + 0.5 and call["x0"] - before["x1"] < 1, "the call is next to it"
+                if before["text"] not in CIRCLED:
+                    # the character ended a full line: it went to the next line with its call
+                    assert abs(before["x0"] - LEFT) < 0.5, f"page {page.index + 1}: {before['text']} starts no line"
+
+
+def test_the_kept_calls_are_numbered_from_one_on_every_page(kept: Path) -> None:
+    pages = [p for p in read_pages(_pdf(kept)) if p.calls]
+    notes = iter(KEPT_NOTES)
+    for page in pages:
+        assert [n for n, _ in page.calls] == _numbers(len(page.calls)), f"calls of page {page.index + 1}"
+        assert page.notes == list(zip(_numbers(len(page.calls)), [next(notes) for _ in page.calls])), page.index
+
+
+def test_a_line_with_a_kept_call_is_justified_evenly(kept: Path) -> None:
+    """The line the character and its call open, and the line it left, both reach the type
+    area's right edge; the space the justification adds is the same between any two
+    characters, inside the kept pair and beside it."""
+    with pdfplumber.open(_pdf(kept)) as doc:
+        page = doc.pages[next(p.index for p in read_pages(_pdf(kept)) if p.calls)]
+        chars = [c for c in page.chars if _in_area(c, page.height)]
+        call = _reading_order([c for c in chars if abs(c["size"] - CALL) < 0.3])[0]
+        line = sorted([c for c in chars if abs(c["bottom"] - call["bottom"]) < BODY], key=lambda c: c["x0"])
+        above = sorted([c for c in chars if round(c["size"]) == BODY
+                        and abs(c["bottom"] - (line[0]["bottom"] - 21)) < 1], key=lambda c: c["x0"])
+    assert line[0]["text"] == "甲" and line[1] is call
+    for row in (line, above):
+        assert abs(row[-1]["x1"] - (LEFT + AREA_WIDTH)) < 0.5, "".join(c["text"] for c in row)
+        gaps = [b["x0"] - a["x1"] for a, b in zip(row, row[1:])]
+        assert max(gaps) - min(gaps) < 0.05 and min(gaps) > 0, gaps
+    assert len(above) == 30, "the line above holds one character less: the call's character went down with it"
+
+
+EPUB_PROBE = """<script>//<![CDATA[
+(function () {
+  var body = document.body, out = {before: 0, kept: 0, widths: 0};
+  function lastChar(call) {  // the last character before the call, in document order
+    var walk = document.createTreeWalker(body, NodeFilter.SHOW_TEXT), node, last = null;
+    while ((node = walk.nextNode()) && !call.contains(node)) { if (node.data.trim()) last = node; }
+    var range = document.createRange(), end = last.data.replace(/\\s+$/, "").length;
+    range.setStart(last, end - 1); range.setEnd(last, end);
+    return range.getClientRects()[0];
+  }
+  var calls = document.querySelectorAll("a.noteref");
+  for (var w = 200; w <= 520; w++) {
+    body.style.width = w + "px";
+    out.widths++;
+    calls.forEach(function (call) {
+      var c = lastChar(call), r = call.getClientRects()[0], p = call.closest("p").getClientRects()[0];
+      if (c.bottom <= r.top) out.before++;  // the call opens a line below its character
+      else if (Math.abs(c.left - p.left) < 0.5) out.kept++;  // the character opens a line, its call beside it
+    });
+  }
+  body.setAttribute("data-probe", JSON.stringify(out));
+})();
+//]]></script>"""
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="chromium is not installed (setup.sh installs it)")
+def test_a_browser_breaks_no_line_before_an_epub_call(kept: Path, tmp_path: Path) -> None:
+    """The EPUB's chapter laid out by Chromium at every width from 200 to 520 px: no call
+    on the line after its character, and at some widths the two open a line together."""
+    import html
+    import json
+    import re
+    import subprocess
+
+    with zipfile.ZipFile(next(kept.glob("*.epub"))) as z:
+        z.extractall(tmp_path / "epub")
+    doc = tmp_path / "epub" / "EPUB" / "text" / "c01.xhtml"
+    doc.write_text(doc.read_text("utf-8").replace("</body>", EPUB_PROBE + "</body>"), "utf-8")
+    done = subprocess.run([shutil.which("chromium") or "", "--headless", "--no-sandbox", "--disable-gpu",
+                           "--no-first-run", "--disable-background-networking", "--allow-file-access-from-files",
+                           f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom", doc.as_uri()],
+                          capture_output=True, text=True, timeout=180)
+    found = re.search(r'data-probe="([^"]*)"', done.stdout)
+    assert found, done.stderr[-1000:]
+    probe = json.loads(html.unescape(found.group(1)))
+    assert probe["widths"] == 321 and probe["before"] == 0, probe
+    assert probe["kept"] > 0, "no width put a call at a line's end: the test proves nothing"
+
+
+@pytest.mark.parametrize(("source", "wrapped"), [
+    ("绿茶不发酵<a class='noteref'>①</a>。", "绿茶不发<k>酵<a>①</a></k>。"),
+    ("酵<a class='noteref'>①</a><a class='noteref'>②</a>。", "<k>酵<a>①</a><a>②</a></k>。"),  # one span for a row
+    ("见 GDP<a class='noteref'>①</a>。", "见 <k>GDP<a>①</a></k>。"),  # a Latin word whole
+    ("见 GDP <a class='noteref'>①</a>。", "见 GDP <a>①</a>。"),  # a space is a break the text asks for
+    ("<a class='noteref'>①</a>起。", "<a>①</a>起。"),
+    ("一<em class='dots'><span class='em-dot'>着</span><span class='em-dot'>重</span></em><a class='noteref'>①</a>。",
+     "一<em><span>着</span></em><k><em><span>重</span></em><a>①</a></k>。"),  # a copy of the emphasis for its end
+    ("见<a class='xref'>图1-1</a><a class='noteref'>①</a>。", "见<k><a>图1-1</a><a>①</a></k>。"),  # a link whole
+    ("图<img src='x.png'/><a class='noteref'>①</a>。", "图<img/><a>①</a>。"),  # an image is no character
+])
+def test_a_call_is_wrapped_with_the_character_before_it(source: str, wrapped: str) -> None:
+    from paiban.transforms.notes import KEEP_CLASS, keep_calls_with_text
+
+    root = parse(f"<p>{source}</p>")
+    text = root.text_content()
+    keep_calls_with_text(root)
+    once = serialize(root)
+    keep_calls_with_text(root)
+    assert serialize(root) == once, "a second run changes nothing"
+    assert root.text_content() == text, "the text is never changed"
+    for el in root.iter():
+        if el.tag == "span" and KEEP_CLASS in (el.get("class") or ""):
+            el.tag = "k"
+        el.attrib.clear()
+    assert serialize(root) == f"<p>{wrapped}</p>"

@@ -206,3 +206,19 @@ def test_same_book_same_bytes(built: tuple[Path, Path, str], tmp_path: Path) -> 
         assert result.returncode == 0, result.stderr
         outputs.append((out / f"{ISBN}.pdf").read_bytes())
     assert outputs[0] == outputs[1]
+
+
+def test_the_printers_edition_and_cover_spread_are_the_same_bytes(built: tuple[Path, Path, str],
+                                                                   tmp_path: Path) -> None:
+    """PDF/X-4 (``--print``) with SOURCE_DATE_EPOCH: no time of writing, no random document id."""
+    env = {**os.environ, "SOURCE_DATE_EPOCH": "1700000000"}
+    outputs = []
+    for run in range(2):
+        out = tmp_path / f"out{run}"
+        result = subprocess.run([sys.executable, str(ROOT / "build.py"), "pdf", "--print", "--manuscript",
+                                 str(built[0]), "--out", str(out), "-q"], cwd=ROOT, env=env, capture_output=True,
+                                text=True)
+        assert result.returncode == 0, result.stderr
+        outputs.append([(out / name).read_bytes() for name in (f"{ISBN}-print.pdf", f"{ISBN}-cover.pdf")])
+    assert outputs[0] == outputs[1]
+    assert b"2023-11-14T22:13:20" in outputs[0][1]  # the XMP dates are the epoch's

@@ -23,6 +23,7 @@ warning at their line, as a browser drops them, so that neither output keeps the
 
 from __future__ import annotations
 
+import functools
 import re
 import urllib.parse
 from pathlib import Path
@@ -41,6 +42,7 @@ _LT = re.compile(r"(\\*)<")
 _reported: set[tuple[str, int, str]] = set()
 
 
+@functools.lru_cache(maxsize=64)
 def clean_stylesheet(text: str, file: str, root: Path, base: Path | None = None) -> str:
     """The CSS to write for ``text``, the stylesheet reports name ``file``.
 
@@ -48,6 +50,11 @@ def clean_stylesheet(text: str, file: str, root: Path, base: Path | None = None)
     HTML's base URL is, unless the stylesheet was imported from a folder of its own)
     and must stay inside ``root``. Raises :class:`BookError` at the line of the first
     refused reference.
+
+    Kept per process for the same arguments: every part of the printed book (and each
+    of its layouts) asks for the same few stylesheets, and parsing them again took a
+    sixth of a cold build's CPU (benchmarks/RESULTS.md). A refusal is not kept: it
+    is raised again, from the parse, on the next call.
     """
     try:
         rules = tinycss2.parse_stylesheet(text)

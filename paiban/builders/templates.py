@@ -20,6 +20,7 @@ reads and writes"):
 
 from __future__ import annotations
 
+import functools
 import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -131,9 +132,24 @@ class _SandboxedEnvironment(_BookEnvironment, sandbox.BookSandbox):
 def environment(book: Book) -> jinja2.Environment:
     """The environment the templates of ``book`` render in: the sandbox, or for a book built
     with ``--trusted`` (in-house templates, :attr:`paiban.model.Book.trusted`) a plain Jinja
-    environment with no limits. What a book's override makes is sanitized either way."""
-    kind = _TrustedEnvironment if book.trusted else _SandboxedEnvironment
-    return kind(book.root, FILTERS, loader=jinja2.FileSystemLoader([str(d) for d in resource_dirs(book, "templates")]),
+    environment with no limits. What a book's override makes is sanitized either way.
+
+    One per process while the template files are the same (their names and times): an
+    environment compiles each template it renders, and a build renders every part's
+    (``paiban watch`` rebuilds them all for their cache keys) — compiling them again took
+    a fifth of a rebuild. Jinja's loader sees a template's own change by its time; a
+    template added or removed is a new set of files, so a new environment."""
+    dirs = resource_dirs(book, "templates")
+    files = tuple((str(path), path.stat().st_mtime_ns) for d in dirs for path in sorted(d.rglob("*"))
+                  if path.is_file())
+    return _environment(book.trusted, book.root, tuple(str(d) for d in dirs), files)
+
+
+@functools.lru_cache(maxsize=8)
+def _environment(trusted: bool, root: Path, dirs: tuple[str, ...],
+                 files: tuple[tuple[str, int], ...]) -> jinja2.Environment:
+    kind = _TrustedEnvironment if trusted else _SandboxedEnvironment
+    return kind(root, FILTERS, loader=jinja2.FileSystemLoader(list(dirs)),
                 autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
 
 

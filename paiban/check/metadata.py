@@ -10,20 +10,13 @@ size, 印张 against the page count, and the cover's pinyin against the title.
 from __future__ import annotations
 
 import math
-import os
 import re
-from functools import cache
 
 import isbnlib
 
-# Every reading of each single character is tried (_readings); the phrase dictionary
-# would only pick one, and loading it costs a third of a second on every check.
-os.environ.setdefault("PYPINYIN_NO_PHRASES", "true")
-from pypinyin import Style, lazy_pinyin, pinyin  # noqa: E402
-
 from paiban.model import PART_TITLE, Book
+from paiban.check import pinyin
 from paiban.check.registry import Outputs, Place, found_by_the_reader, rule
-from paiban.check.prose import is_han
 
 CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩"
 # A class number of the Chinese Library Classification (中图法): D252, TP311.56, I247.5, K825.4=76.
@@ -196,45 +189,21 @@ def sheets_against_pdf(book: Book, outputs: Outputs) -> Place:
                    f"印张 should be {expected:g}, not {sheets:g}: {where}")
 
 
-@cache
-def _readings(ch: str) -> tuple[str, ...]:
-    """Every toneless reading of a Han character, upper case, ü written U as covers print it."""
-    return tuple(sorted({r.upper().replace("V", "U").replace("Ü", "U")
-                         for r in pinyin(ch, style=Style.NORMAL, heteronym=True)[0]}, key=len, reverse=True))
-
-
-def _spell(chars: str, letters: str) -> tuple[bool, int]:
-    """Whether the pinyin ``letters`` spells ``chars`` exactly (trying every reading of
-    each character), and how far along ``chars`` it got."""
-    best = 0
-
-    @cache
-    def walk(i: int, j: int) -> bool:
-        nonlocal best
-        best = max(best, i)
-        if i == len(chars):
-            return j == len(letters)
-        ch = chars[i]
-        options = _readings(ch) if is_han(ch) else (ch.upper(),)
-        return any(letters.startswith(r, j) and walk(i + 1, j + len(r)) for r in options)
-
-    return walk(0, 0), best
-
-
 @rule("M010", "error", "the cover's pinyin does not spell the title",
       "title_pinyin is the title in toneless capitals; spaces only where the cover breaks the line")
 def title_pinyin(book: Book) -> Place:
     if not book.title_pinyin:
         return
-    chars = "".join(ch for ch in book.title if is_han(ch) or ch.isalnum())
-    letters = re.sub(r"[^A-Z0-9]", "", book.title_pinyin.upper().replace("Ü", "U").replace("V", "U"))
-    exact, spelled = _spell(chars, letters)
-    if not exact:
-        spelled = min(spelled, len(chars) - 1)
-        expected = "".join(lazy_pinyin(chars, style=Style.NORMAL)).upper().replace("V", "U")
+    exact, spelled = pinyin.spells(book.title, book.title_pinyin)
+    chars = pinyin.title_characters(book.title)
+    if not exact and not chars:
         yield (book.meta_file, book.line_of("title_pinyin"), None,
-               f"title_pinyin {book.title_pinyin} does not spell the title from '{chars[spelled]}' on "
-               f"(expected {expected})")
+               f"title_pinyin {book.title_pinyin} stands for a title without a character pinyin spells")
+    elif not exact:
+        wrong = chars[min(spelled, len(chars) - 1)]
+        yield (book.meta_file, book.line_of("title_pinyin"), None,
+               f"title_pinyin {book.title_pinyin} does not spell the title from '{wrong}' on "
+               f"(expected {pinyin.expected(book.title)})")
     elif book.title_pinyin != book.title_pinyin.upper():
         yield book.meta_file, book.line_of("title_pinyin"), None, \
             f"title_pinyin {book.title_pinyin} is not in capitals as covers print it"

@@ -1,8 +1,9 @@
 """The registry of ``check`` rules: what a rule is, what it finds, and how it registers.
 
-The family modules (metadata, structure, text, references, outputs) register their
-rules here when imported; :mod:`paiban.check` runs them. A module of its own, so
-that a family module and the runner never import each other.
+The family modules (metadata, structure, text, references, outputs; build and importing
+for the rules found outside ``check``) register their rules here when imported;
+:mod:`paiban.check` runs them. A module of its own, so that a family module and the
+runner never import each other.
 """
 
 from __future__ import annotations
@@ -16,7 +17,11 @@ from paiban.model import Book
 from paiban.outputs import OutputFiles
 
 FAMILIES = {"M": "Metadata", "S": "Structure", "T": "Chinese text", "R": "References", "O": "Outputs",
-            "B": "Build"}
+            "B": "Build (reported by a build, not by check)",
+            "I": "Import (reported by `paiban import` about its source, not by check)"}
+# Who finds a rule's problems: check itself, only a build (laying the book out), or only
+# an import (reading a source that the book folder no longer holds).
+REPORTERS = ("check", "build", "import")
 # Where a rule found something: file as reports name it, line, column, message.
 Place = Iterator[tuple[str, int | None, int | None, str]]
 
@@ -49,7 +54,7 @@ class Rule:
     hint: str
     run: Callable[..., Place]
     outputs: bool = False  # reads the built outputs: run(book, outputs)
-    build: bool = False  # found while building, not by check
+    reported_by: str = "check"  # one of REPORTERS: "build" and "import" rules never find anything in check
 
     @property
     def family(self) -> str:
@@ -60,17 +65,19 @@ RULES: dict[str, Rule] = {}
 
 
 def rule(code: str, severity: str, summary: str, hint: str, outputs: bool = False,
-         build: bool = False) -> Callable[..., object]:
+         reported_by: str = "check") -> Callable[..., object]:
     """Register a rule; it yields (file, line, col, message) for each place it finds."""
-    assert severity in SEVERITIES and code not in RULES and code[0] in FAMILIES
+    assert severity in SEVERITIES and code not in RULES and code[0] in FAMILIES and reported_by in REPORTERS
 
     def register(fn: Callable[..., Place]) -> object:
-        RULES[code] = Rule(code, severity, summary, hint, fn, outputs, build)
+        RULES[code] = Rule(code, severity, summary, hint, fn, outputs, reported_by)
         return fn
 
     return register
 
 
+def _nothing(book: Book) -> Place:
+    return iter(())
 
 
 def found_by_the_reader(code: str, severity: str, summary: str, hint: str) -> None:
@@ -88,4 +95,12 @@ def found_by_the_reader(code: str, severity: str, summary: str, hint: str) -> No
 def made_by_the_build(code: str, severity: str, summary: str, hint: str) -> None:
     """Register a rule that only a build finds (layout, joining the parts): ``check`` cannot,
     the build logs it (:func:`paiban.log.warn`); it is in the catalogue for its code and hint."""
-    rule(code, severity, summary, hint, build=True)(lambda book: iter(()))
+    rule(code, severity, summary, hint, reported_by="build")(_nothing)
+
+
+def found_by_the_importer(code: str, severity: str, summary: str, hint: str) -> None:
+    """Register a rule that only ``paiban import`` finds, in the source it reads (a guessed page
+    boundary, an image left out): ``check`` cannot, since the book folder no longer holds the
+    source; the import's summary prints it (:class:`paiban.importer.report.ImportReport`), and
+    it is in the catalogue for its code and hint."""
+    rule(code, severity, summary, hint, reported_by="import")(_nothing)

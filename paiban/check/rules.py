@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import paiban.check.build  # noqa: F401  each family registers its rules when imported
 import paiban.check.elements  # noqa: F401
+import paiban.check.importing  # noqa: F401
 import paiban.check.metadata  # noqa: F401
 import paiban.check.outputs  # noqa: F401
 import paiban.check.references  # noqa: F401

@@ -24,7 +24,7 @@ import defusedxml
 import defusedxml.ElementTree
 import lxml.etree
 
-from paiban.reader import elements as book_elements, limits
+from paiban.reader import elements as book_elements, limits, reread
 from paiban.reader import markdown as markup
 from paiban.errors import BookError, Diagnostic
 from paiban.reader.numbering import number_book
@@ -75,7 +75,8 @@ def read_book(root: Path) -> Book:
                         "create book.yaml with the book's metadata (see README)")
     meta_file = display_path(meta_path, root)
     meta_text = read_text(meta_path, root)
-    data, unknown = read_metadata(meta_text, meta_file)
+    reread.begin(root)
+    data, unknown = reread.metadata(meta_text, lambda: read_metadata(meta_text, meta_file))
     contents = _contents(data["contents"], meta_file)
     chapters = _chapters(root, contents, meta_file)
     # The book's own values over the schema's defaults, which are declared there once.
@@ -309,9 +310,15 @@ def chapter_id(path: Path) -> str:
 
 def read_chapter(path: Path, root: Path, part: Part) -> tuple[Chapter, Element]:
     """A chapter file read, and its body's tree; the tree gets its book-wide numbers
-    (:func:`_numbered`) before the model keeps it."""
-    file = display_path(path, root)
+    (:func:`_numbered`) before the model keeps it. The file is read every time; what is
+    made of it is taken from the last read when nothing it depends on has changed
+    (:mod:`paiban.reader.reread`)."""
     text = read_text(path, root)
+    return reread.chapter(path, root, part.kind, text, lambda: _parse_chapter(path, root, part.kind, text))
+
+
+def _parse_chapter(path: Path, root: Path, part_kind: str, text: str) -> tuple[Chapter, Element]:
+    file = display_path(path, root)
     match = FRONT_MATTER.match(text)
     if not match:
         raise BookError("chapter file does not start with front matter", file, 1,
@@ -353,7 +360,7 @@ def read_chapter(path: Path, root: Path, part: Part) -> tuple[Chapter, Element]:
     opening_page = _split_opening(tree_root, markers)
     return Chapter(
         id=cid, title=str(front["title"]), subtitle=_opt(front, "subtitle"),
-        kind=str(front.get("kind", part.kind)), source=file, html="",
+        kind=str(front.get("kind", part_kind)), source=file, html="",
         headings=tuple(headings), markers=tuple(markers), text="", opening_page=opening_page,
         images=images, diagnostics=removals,
         body=body, body_line=body_start,

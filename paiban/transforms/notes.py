@@ -33,6 +33,19 @@ order in the chapter, by which the layout is measured), and removes the section.
   error: the note is printed on its call's page, so an original page cannot start
   inside it.
 
+- A call stays with the character before it, as a closing mark does (clreq: no line
+  starts with a note call). Pango allows a break between a Han character and ①, and
+  WeasyPrint breaks between two inline boxes wherever the two characters at their
+  boundary allow it, ruled by the ``white-space`` of the boxes' nearest common
+  ancestor: :func:`keep_calls_with_text` wraps each call and the character before it
+  (the whole Latin word, when the call follows one) in ``span.keep-call``, which
+  print.css and epub.css set ``nowrap``. When that character ends an element
+  (``*着重*[^1]``), a copy of the element holding only that character goes in the
+  span, so nothing but the character and the call is kept together. Justification
+  spaces the span's characters like any others (:mod:`paiban.builders.pdf.justify`
+  walks every inline box). The EPUB's calls are wrapped the same way
+  (:func:`paiban.builders.epub.chapter_body`): a browser breaks before ① as Pango does.
+
 It runs after the page breaks and the punctuation (:func:`paiban.builders.pdf.html.chapter_body`):
 the split at a marker meets only the call, and the compression of each note's marks
 is done within the note, never across the call. Books that want their notes at the
@@ -43,6 +56,7 @@ the section as 章后注.
 from __future__ import annotations
 
 import copy
+import unicodedata
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 
@@ -57,6 +71,7 @@ LONG_CLASS = "long"  # a note longer than a page: its call's line stays where it
 BLOCK_KEY = "data-block"  # a block's order in the body: the key of Adjustments.note_room
 ROOM_STYLE = "break-before: page"  # a block that took its page's notes' room starts the next page
 FIRST_NUMBER = "①"  # what the first note of every page prints (print.css's counter style)
+KEEP_CLASS = "keep-call"  # a call and the character before it, never broken apart (white-space: nowrap)
 
 
 def notes_sections(root: Element) -> list[Element]:
@@ -93,6 +108,7 @@ def footnotes(measured: Measured, paginated: bool, source: str) -> Callable[[Ele
             return
         if paginated:
             _refuse_markers(sections, source)
+        keep_calls_with_text(root)
         notes = {a.get("id"): a for s in sections for a in elements(s, "aside") if has_class(a, "note")}
         previous: int | None = None
         for key, call in enumerate(calls(root), 1):
@@ -116,6 +132,100 @@ def footnotes(measured: Measured, paginated: bool, source: str) -> Callable[[Ele
                 _start_page(block)
 
     return run
+
+
+def keep_calls_with_text(root: Element) -> None:
+    """Wrap each call of ``root`` with the character before it in ``span.keep-call``:
+    no line starts with a call.
+
+    Calls in a row (``酵[^1][^2]``) share one span. A call after a space, or with
+    nothing before it in its element, is left as it is: the space is a break the
+    manuscript asks for, and an element's start is no character.
+    """
+    for call in calls(root):
+        _keep_with_text(call)
+
+
+def _keep_with_text(call: Element) -> None:
+    """Put ``call`` in a ``span.keep-call`` with what ends the text before it (or in the one before it)."""
+    previous, parent = call.getprevious(), call.getparent()
+    if has_class(parent, KEEP_CLASS):
+        return  # kept already: the transform may run twice on a tree
+    before = previous.tail if previous is not None else parent.text
+    if not before and previous is not None and has_class(previous, KEEP_CLASS):
+        _append(previous, call)
+        return
+    keep = call.makeelement("span", {"class": KEEP_CLASS})
+    if before:
+        word = _last_word(before)
+        if not word:
+            return
+        if previous is not None:
+            previous.tail = before[:-len(word)] or None
+        else:
+            parent.text = before[:-len(word)] or None
+        keep.text = word
+    else:
+        end = _end_of(previous) if previous is not None else None
+        if end is None:
+            return
+        keep.append(end)  # moved, when it is ``previous`` itself: its tail is empty (the call follows it)
+    call.addprevious(keep)
+    _append(keep, call)
+
+
+def _append(keep: Element, call: Element) -> None:
+    """Move ``call`` to the end of ``keep``, its tail after ``keep``."""
+    keep.tail, call.tail = (keep.tail or "") + (call.tail or "") or None, None
+    keep.append(call)
+
+
+def _last_word(text: str) -> str:
+    """The end of ``text`` a call keeps with: its last character, or its last Latin word
+    (a word's letters are never broken apart anyway, and splitting it would lose its
+    kerning); nothing after a space."""
+    if not text or text[-1].isspace():
+        return ""
+    start = len(text) - 1
+    while start > 0 and _in_word(text[start]) and _in_word(text[start - 1]):
+        start -= 1
+    return text[start:]
+
+
+def _in_word(char: str) -> bool:
+    """A letter or digit of a Latin (or Greek, Cyrillic…) word: not a CJK character, which stands alone."""
+    return char.isalnum() and unicodedata.east_asian_width(char) not in ("W", "F")
+
+
+def _end_of(el: Element) -> Element | None:
+    """What ends ``el``'s content, for a call to keep with: ``el`` itself when that is all
+    it holds (or when it is a link or a call kept with its text, never split), else a copy of ``el`` without
+    its id holding only that end, taken out of ``el``. None when ``el`` ends in a space,
+    in no character (an image, a page marker) or in a comment."""
+    content = el.text_content()
+    word = _last_word(content)
+    if not word:
+        return None
+    if word == content or el.tag == "a" or has_class(el, KEEP_CLASS):
+        return el
+    last = el[-1] if len(el) else None
+    if last is not None and not isinstance(last.tag, str):
+        return None
+    end = el.makeelement(el.tag, {k: v for k, v in el.attrib.items() if k != "id"})
+    text = last.tail if last is not None else el.text
+    if text:
+        word = _last_word(text)
+        if last is not None:
+            last.tail = text[:-len(word)] or None
+        else:
+            el.text = text[:-len(word)] or None
+        end.text = word
+        return end
+    inner = _end_of(last)
+    if inner is None:
+        return None
+    end.append(inner)
+    return end
 
 
 def _start_page(block: Element) -> None:

@@ -23,6 +23,9 @@ continuation gets the class ``page-start`` (``break-before: page`` in print.css)
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Sequence
+
 from paiban.errors import BookError
 from paiban.tree import BLOCKS, Element, add_class, drop, elements, has_class
 
@@ -41,16 +44,48 @@ def split_at_page_breaks(root: Element, source: str = "") -> None:
     ``source`` is the chapter file, for errors; a marker's line is its ``data-line``.
     """
     for marker in inline_markers(root):
-        block = _block_of(marker, root)
-        if block is root:
-            marker.tag = "div"  # between blocks already: a block marker
-            continue
-        if block.tag in TABLE_PARTS:
-            _row_start(marker, block, root, source)
-        elif block.tag in HEADINGS:
-            _around_heading(marker, block, root, source)
-        else:
-            _split(marker, block, root)
+        split_at(marker, root, source)
+
+
+def split_at(marker: Element, root: Element, source: str = "") -> None:
+    """Split ``root`` at one inline ``marker`` (see the module's docstring)."""
+    block = _block_of(marker, root)
+    if block is root:
+        marker.tag = "div"  # between blocks already: a block marker
+    elif block.tag in TABLE_PARTS:
+        _row_start(marker, block, root, source)
+    elif block.tag in HEADINGS:
+        _around_heading(marker, block, root, source)
+    else:
+        _split(marker, block, root)
+
+
+def _starts_page(el: Element) -> bool:
+    return isinstance(el.tag, str) and (has_class(el, "page-start") or (el.tag == "div" and has_class(el, MARKER_CLASS)))
+
+
+def page_groups(root: Element) -> list[tuple[list[Element], int]]:
+    """The top-level blocks of a print chapter body by original page, each group with the
+    number of PDF pages it fills: one, or more for a block an original page starts inside
+    (a table whose row starts a page). The first group also holds the chapter's opening."""
+    groups: list[tuple[list[Element], int]] = [([], 1)]
+    for child in root:
+        if _starts_page(child) and (groups[-1][0] or len(groups) > 1):
+            groups.append(([], 1))
+        inner = sum(1 for el in child.iterdescendants() if _starts_page(el))
+        groups[-1] = (groups[-1][0] + [child], groups[-1][1] + inner)
+    return groups
+
+
+def only_pages(root: Element, groups: Sequence[int]) -> Element:
+    """A copy of the print chapter body ``root`` holding only the page groups ``groups``
+    (indexes into :func:`page_groups`)."""
+    found = page_groups(root)
+    kept = root.makeelement(root.tag, dict(root.attrib))
+    for group in groups:
+        for el in found[group][0]:
+            kept.append(copy.deepcopy(el))
+    return kept
 
 
 def _block_of(el: Element, root: Element) -> Element:

@@ -1,10 +1,16 @@
 """The live preview's web server: the last good build, served on the loopback interface.
 
-:class:`PreviewState` holds the newest good PDF and EPUB (as bytes, so a failed
-rebuild never takes them away) and the newest error. The page
-(``resources/preview.html``, no external scripts) listens to ``/events``
-(server-sent events) and, on each new build, fetches ``/state.json`` and swaps the
-page images and the reading view in place: the browser never reloads the page.
+A build reaches the preview in two steps, so an edit shows as soon as the text is
+set: :class:`PreviewState` takes the new EPUB as soon as it is made (the reading view
+shows it while the PDF is laid out), then the PDF. A request for a page image of a
+build whose PDF is not laid out yet waits for it, so the browser keeps the old image
+on screen until the new one comes. If the PDF fails, the last build that had both is
+shown again, so what is on screen is always one good build. The bytes are kept in
+memory: a failed rebuild never takes them away.
+
+The page (``resources/preview.html``, no external scripts) listens to ``/events``
+(server-sent events) and, on each change, fetches ``/state.json`` and swaps the
+reading view and the page images in place: the browser never reloads the page.
 
 Routes: ``/`` the page; ``/state.json``; ``/events``; ``/page/N.png`` PDF page N
 (from 1) drawn by PDFium; ``/epub/PATH`` a file inside the EPUB, so the chapter
@@ -18,7 +24,7 @@ import json
 import mimetypes
 import threading
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
@@ -26,31 +32,32 @@ from urllib.parse import unquote, urlsplit
 
 import pypdfium2
 
-from paiban.workbench.proof import png_bytes
-
 PREVIEW_PAGE_HEIGHT_PX = 1000
 HEARTBEAT_S = 10.0
+PDF_WAIT_S = 600.0  # the longest a page request waits for the PDF being laid out
 
 
-@dataclass
+@dataclass(frozen=True)
 class Build:
-    """One good build: the PDF, the EPUB and the chapters' files inside it."""
+    """One good build: the EPUB and its chapters' files, and the PDF once it is laid out."""
 
-    pdf: bytes
     epub: bytes
-    pages: int
-    chapters: list[tuple[str, str]]  # (title, path inside the EPUB)
+    chapters: tuple[tuple[str, str], ...]  # (title, path inside the EPUB)
+    pdf: bytes | None = None  # None while the PDF is being laid out
+    pages: int = 0  # the PDF's; until it is laid out, the last whole build's
 
 
 @dataclass
 class PreviewState:
-    generation: int = 0  # counts changes of the state: builds started, done or failed
-    built: int = 0  # counts good builds
+    generation: int = 0  # counts changes of the state: builds started, shown, done or failed
+    built: int = 0  # counts the builds shown (a build is shown when its EPUB is made)
     build: Build | None = None
     error: str | None = None
     building: bool = False
     closing: bool = False
     changed: threading.Condition = field(default_factory=threading.Condition)
+    _whole: Build | None = None  # the last build with its PDF, shown again if the next one's PDF fails
+    _next: Build | None = None  # the build whose PDF is being laid out
     _images: dict[int, bytes] = field(default_factory=dict)  # page number -> PNG, of _document's build
     _document: tuple[Build, pypdfium2.PdfDocument] | None = None
     _draw_lock: threading.Lock = field(default_factory=threading.Lock)
@@ -61,18 +68,36 @@ class PreviewState:
             self.building = True
             self.changed.notify_all()
 
-    def succeeded(self, build: Build) -> None:
+    def epub_ready(self, epub: bytes, chapters: list[tuple[str, str]]) -> None:
+        """Show a build's EPUB; its pages follow with :meth:`pdf_ready`. The first build is
+        shown whole, when its PDF is ready: there are no pages to keep on screen meanwhile."""
         with self.changed:
+            self._next = Build(epub, tuple(chapters), None, self._whole.pages if self._whole else 0)
+            if self._whole is not None:
+                self.generation += 1
+                self.built += 1
+                self.build, self.error = self._next, None
+                self.changed.notify_all()
+
+    def pdf_ready(self, pdf: bytes, pages: int) -> None:
+        with self.changed:
+            assert self._next is not None, "pdf_ready without epub_ready"
             self.generation += 1
-            self.built += 1
-            self.build, self.error, self.building = build, None, False
+            if self.build is not self._next:
+                self.built += 1
+            self.build = self._whole = replace(self._next, pdf=pdf, pages=pages)
+            self._next, self.error, self.building = None, None, False
             self.changed.notify_all()
 
     def failed(self, message: str) -> None:
-        """Show an error; the last good build stays."""
+        """Show an error; the last good build stays (or is shown again, if this build's EPUB was)."""
         with self.changed:
             self.generation += 1
             self.error, self.building = message, False
+            if self._next is not None and self.build is self._next and self._whole is not None:
+                self.build = self._whole
+                self.built += 1
+            self._next = None
             self.changed.notify_all()
 
     def close(self) -> None:
@@ -87,17 +112,24 @@ class PreviewState:
                 "generation": self.generation, "built": self.built, "error": self.error,
                 "building": self.building,
                 "pages": b.pages if b else 0,
+                "pdf": b is not None and b.pdf is not None,  # the pages are of this build
                 "chapters": [{"title": t, "href": h} for t, h in b.chapters] if b else [],
             }
+
+    def _laid_out(self) -> Build | None:
+        """The build shown, once its PDF is laid out (waiting for it while it is)."""
+        with self.changed:
+            self.changed.wait_for(lambda: self.closing or not self.building or self.build is None
+                                  or self.build.pdf is not None, PDF_WAIT_S)
+            return self.build
 
     def page_png(self, number: int) -> bytes | None:
         """PDF page ``number`` (from 1) of the current build, drawn when first asked for.
 
         PDFium is not thread-safe, so pages are drawn one at a time.
         """
-        with self.changed:
-            build = self.build
-        if build is None or not 1 <= number <= build.pages:
+        build = self._laid_out()
+        if build is None or build.pdf is None or not 1 <= number <= build.pages:
             return None
         with self._draw_lock:
             if self._document is None or self._document[0] is not build:
@@ -107,8 +139,7 @@ class PreviewState:
                 self._images.clear()
             if number not in self._images:
                 page = self._document[1][number - 1]
-                image = page.render(scale=PREVIEW_PAGE_HEIGHT_PX / page.get_height()).to_pil()
-                self._images[number] = png_bytes(image.convert("RGB"))
+                self._images[number] = png_bytes(page)
                 page.close()
             return self._images[number]
 
@@ -119,6 +150,16 @@ class PreviewState:
             return None
         with zipfile.ZipFile(io.BytesIO(build.epub)) as z:
             return z.read(path) if path in z.namelist() else None
+
+
+def png_bytes(page: pypdfium2.PdfPage) -> bytes:
+    """A PDF page drawn :data:`PREVIEW_PAGE_HEIGHT_PX` high, as PNG bytes. The least
+    compression: on the loopback interface, encoding time is latency and size is not
+    (a page of text is about as small at level 1 as at the default 6, in half the time)."""
+    image = page.render(scale=PREVIEW_PAGE_HEIGHT_PX / page.get_height()).to_pil().convert("RGB")
+    data = io.BytesIO()
+    image.save(data, "PNG", compress_level=1)
+    return data.getvalue()
 
 
 def preview_page() -> bytes:

@@ -19,7 +19,6 @@ of a book whose build would stop there.
 from __future__ import annotations
 
 import html
-import io
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -224,10 +223,3 @@ def make_proof(root: Path, out: Path) -> Path:
     shutil.rmtree(target, ignore_errors=True)
     staging.rename(target)
     return target
-
-
-def png_bytes(image: Image.Image) -> bytes:
-    """An image as PNG bytes (the live preview serves page images from memory)."""
-    data = io.BytesIO()
-    image.save(data, "PNG")
-    return data.getvalue()

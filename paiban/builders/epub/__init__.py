@@ -45,6 +45,7 @@ from paiban.transforms import Transform, apply
 from paiban.transforms.links import chapter_links
 from paiban.transforms.media import image_folder
 from paiban.transforms.notelinks import note_backlinks
+from paiban.transforms.notes import keep_calls_with_text
 from paiban.tree import Element, serialize
 from paiban.atomic import atomic_output
 from paiban.reader.book import IMAGE_TYPES
@@ -124,11 +125,12 @@ def _play_orders(documents: list[tuple[str, list[str]]], hrefs: list[str]) -> di
 
 def chapter_body(book: Book, chapter: Chapter) -> Element:
     """The EPUB's tree of a chapter: links into the EPUB's documents, images in ``media/``,
-    each note with a labelled link back to its call."""
+    each note with a labelled link back to its call, each call kept with the character before it."""
     return apply(chapter.tree(), [
         Transform("links", chapter_links(book, chapter, lambda c, place: f"{c.id}.xhtml#{place}")),
         Transform("media", image_folder(f"../{MEDIA}/")),
         Transform("note back links", note_backlinks),
+        Transform("note calls", keep_calls_with_text),
     ])
 
 

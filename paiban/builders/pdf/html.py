@@ -27,8 +27,9 @@ from paiban.transforms.emphasis import dot_emphasis
 from paiban.transforms.figures import defer_figures
 from paiban.transforms.links import chapter_links
 from paiban.transforms.lists import list_starts
-from paiban.transforms.notes import Measured as NotesMeasured, footnotes
-from paiban.transforms.pagebreaks import split_at_page_breaks
+from paiban.transforms.notes import Measured as NotesMeasured, footnotes, keep_calls_with_text
+from paiban.builders.pdf.reflow import Window, cut, stamp
+from paiban.transforms.pagebreaks import only_pages, split_at_page_breaks
 from paiban.transforms.punctuation import compress_punctuation
 from paiban.transforms.tables import CONTINUED_LABEL, Continuation, print_tables
 from paiban.transforms.tighten import tighten_tail
@@ -150,7 +151,7 @@ def chapter_body(book: Book, chapter: Chapter, adjust: Adjustments = Adjustments
                                                             adjust.table_continuations)),
               Transform("deferred figures", lambda root: defer_figures(root, adjust.figure_moves))]
     steps += [Transform("list starts", list_starts), Transform("emphasis dots", dot_emphasis),
-              Transform("punctuation", compress_punctuation)]
+              Transform("punctuation", compress_punctuation), Transform("note calls", keep_calls_with_text)]
     if book.notes == "footnotes":
         measured = NotesMeasured(adjust.note_pages, adjust.note_room, adjust.long_notes)
         steps.append(Transform("footnotes", footnotes(measured, not book.reflow, chapter.source)))
@@ -159,7 +160,7 @@ def chapter_body(book: Book, chapter: Chapter, adjust: Adjustments = Adjustments
 
 def part_html(book: Book, part: str, chapter: Chapter | None = None, folios: dict[str, str] | None = None,
               adjust: Adjustments = Adjustments(), press: bool = False, division: Part | None = None,
-              starts_left: bool = False) -> str:
+              starts_left: bool = False, pages: tuple[int, ...] | None = None, window: Window | None = None) -> str:
     """The HTML of one part of the printed book: ``cover``, ``front`` (title page and copyright
     page), ``contents``, ``chapter`` (a preface too) or ``part-title`` (the page of ``division``, a 编).
 
@@ -167,10 +168,23 @@ def part_html(book: Book, part: str, chapter: Chapter | None = None, folios: dic
     ``starts_left`` says that the contents start on a left-hand page (after the copyright
     page, in a book without a preface); ``adjust`` is what a first layout of the chapter
     measured (:class:`Adjustments`), ``press`` adds bleed and crop marks (:func:`press_css`).
+    ``pages`` lays out only those page groups of a reprint's chapter (from 0; without
+    its opening unless 0 is one: :mod:`paiban.builders.pdf.pages`), ``window`` only that
+    window of a reflowing chapter (:mod:`paiban.builders.pdf.reflow`), whose top-level
+    blocks are numbered so that its layout says where its pages start.
     """
     chapters = []
-    if chapter is not None:
-        chapters.append((chapter, serialize(chapter_body(book, chapter, adjust)), chapter.opening_page))
+    if chapter is not None and pages == ():  # the part around a chapter's body, for keys
+        chapters.append((chapter, "", chapter.opening_page))
+    elif chapter is not None:
+        body = chapter_body(book, chapter, adjust)
+        if pages is not None:
+            body = only_pages(body, pages)
+        elif book.reflow:
+            stamp(body)
+            if window is not None:
+                body = cut(body, window.start, window.end, chapter.source)
+        chapters.append((chapter, serialize(body), chapter.opening_page))
     sheets = print_stylesheets(book, press)
     if part in ("chapter", "part-title"):
         sheets.append(part_css(press))
@@ -178,7 +192,9 @@ def part_html(book: Book, part: str, chapter: Chapter | None = None, folios: dic
                            contents=printed_contents(book) if part == "contents" else [], folios=folios or {},
                            stylesheets=sheets, title_lines=cover_title_lines(book), division=division,
                            starts_left=starts_left, prefaces=any(p.front for p, _ in reading_order(book)),
-                           in_part=chapter is not None and chapter.id in part_titles(book))
+                           in_part=chapter is not None and chapter.id in part_titles(book),
+                           continued=(pages is not None and 0 not in pages)
+                           or (window is not None and window.start is not None))
 
 
 def chapter_text(book: Book, chapter: Chapter) -> str:

@@ -13,6 +13,8 @@ numbers, restarted on every page (laid out again), and for notes set away from t
 from __future__ import annotations
 
 import contextlib
+import contextvars
+import functools
 import itertools
 import logging
 from collections.abc import Callable, Iterator
@@ -20,13 +22,18 @@ from dataclasses import fields
 from xml.etree import ElementTree
 
 import weasyprint
+import weasyprint.layout
 from weasyprint.formatting_structure import boxes
 
-from paiban.builders.pdf import justify
+from paiban.builders.pdf import justify, stylecache
 from paiban.builders.pdf.fetch import ConfinedFetcher
-from paiban.builders.pdf.html import Adjustments, chapter_text, part_html, press_options, print_stylesheets
+from paiban.builders.pdf.fontshare import programs_left_to_the_join
+from paiban.builders.pdf.html import (Adjustments, chapter_body, chapter_text, part_html, press_options,
+                                      print_stylesheets)
 from paiban.builders.pdf.merge import LaidOutPart, write_part
+from paiban.builders.pdf.pages import assemble, group_html, page_facts, runs
 from paiban.builders.pdf.pagination import note_places, overflows
+from paiban.builders.pdf.reflow import OFFSET, TOP, Window
 from paiban.builders.problems import NOTE_MOVED
 from paiban.fonts.glyphs import check_glyphs, printed_text
 from paiban.errors import BookError
@@ -34,6 +41,7 @@ from paiban.log import LOGGER, warn
 from paiban.model import Book, Chapter
 from paiban.transforms.figures import DEFERRED, is_figure, passable
 from paiban.transforms.notes import BLOCK_KEY, FIRST_NUMBER, call_lines
+from paiban.transforms.pagebreaks import page_groups
 from paiban.transforms.tables import CONTINUED, WIDTHS, Continuation
 
 # The most characters an original page's last line may hold to be pulled up into the
@@ -41,15 +49,58 @@ from paiban.transforms.tables import CONTINUED, WIDTHS, Continuation
 MAX_STRAY = 6
 
 
-def layout_html(book: Book, html: str, text: str | None = None) -> weasyprint.document.Document:
+def layout_html(book: Book, html: str, text: str | None = None,
+                margin_boxes: bool = True) -> weasyprint.document.Document:
     """WeasyPrint's layout of ``html``, after the glyph check of ``text`` (what it prints;
     read from ``html`` when not given), with paiban's justification and a fetcher that
-    reads nothing outside the book folder."""
+    reads nothing outside the book folder. ``margin_boxes=False``: the part's stylesheets
+    give its margin boxes no content (:func:`paiban.builders.pdf.html.part_css`: a
+    chapter's are drawn on its frame), so WeasyPrint is spared making them
+    (:func:`_margin_boxes`)."""
     check_glyphs(book, printed_text(html) if text is None else text, "\n".join(print_stylesheets(book)))
     justify.install()
+    stylecache.install()
+    weasyprint.layout.make_margin_boxes = _margin_boxes
     fetcher = ConfinedFetcher(book.root)
-    with fetcher.guard():
-        return weasyprint.HTML(string=html, base_url=str(book.root) + "/", url_fetcher=fetcher).render()
+    token = _no_margin_boxes.set(not margin_boxes)
+    try:
+        with fetcher.guard():
+            return weasyprint.HTML(string=html, base_url=str(book.root) + "/", url_fetcher=fetcher).render()
+    finally:
+        _no_margin_boxes.reset(token)
+
+
+# Whether the part being laid out has no margin boxes (see layout_html).
+_no_margin_boxes = contextvars.ContextVar("no_margin_boxes", default=False)
+_weasyprint_margin_boxes = weasyprint.layout.make_margin_boxes
+
+
+def _margin_boxes(context: object, page: object, state: object) -> Iterator[boxes.Box]:
+    """WeasyPrint 70.0's ``make_margin_boxes``, unless the part has none: it computes the
+    style of all sixteen margin boxes of every page to find their content none, a tenth of
+    a chapter's layout (benchmarks/RESULTS.md). Installed by :func:`layout_html`, which
+    :func:`paiban.builders.pdf.justify.install` has checked the version for."""
+    if _no_margin_boxes.get():
+        return iter(())
+    return _weasyprint_margin_boxes(context, page, state)
+
+
+# The C types WeasyPrint 70.0 asks cffi for while it lays out and writes a part whose fonts
+# the join makes (fontshare.programs_left_to_the_join). cffi parses each the first time a
+# process asks for it, with pycparser and every declaration of WeasyPrint's cdef: about
+# 40 ms each, in every worker. Asked once in the parent before the workers fork (warm_up),
+# they are parsed once per build.
+C_TYPES = ("PangoFcFontMap *", "char[]", "PangoRectangle *", "PangoLogAttr[]", "unsigned int *", "hb_tag_t[100]",
+           "char[4]", "hb_codepoint_t[1]", "hb_codepoint_t[11]")
+
+
+@functools.cache
+def warm_up() -> None:
+    """Parse the C types of :data:`C_TYPES` in this process (once), for the workers it forks."""
+    from weasyprint.text.ffi import ffi
+
+    for name in C_TYPES:
+        ffi.typeof(name)
 
 
 # At most this many layouts of one chapter: what a second pass changes can move what the
@@ -95,24 +146,34 @@ def _failing_on_errors(chapter: Chapter | None) -> Iterator[None]:
                         "fix or replace what it names: an image, or a stylesheet or font of an override")
 
 
-def lay_out_part(book: Book, html: str, chapter: Chapter | None = None, press: bool = False) -> LaidOutPart:
+def lay_out_part(book: Book, html: str, chapter: Chapter | None = None, press: bool = False,
+                 fonts_joined: bool = True, pages: tuple[int, ...] | None = None,
+                 window: Window | None = None) -> LaidOutPart:
     """Lay out and write one part (the HTML of :func:`part_html` or :func:`frame_html`),
-    failing on any error WeasyPrint logs (:func:`_failing_on_errors`)."""
+    failing on any error WeasyPrint logs (:func:`_failing_on_errors`). ``fonts_joined``:
+    the part is only read through the join, which makes its font programs
+    (:func:`paiban.builders.pdf.fontshare.programs_left_to_the_join`); ``pages``: the
+    part is those original pages of ``chapter`` (:mod:`paiban.builders.pdf.pages`);
+    ``window``: that window of a reflowing chapter (:mod:`paiban.builders.pdf.reflow`)."""
     with _failing_on_errors(chapter):
-        return _lay_out_part(book, html, chapter, press)
+        return _lay_out_part(book, html, chapter, press, fonts_joined, pages, window)
 
 
-def _lay_out_part(book: Book, html: str, chapter: Chapter | None, press: bool) -> LaidOutPart:
+def _lay_out_part(book: Book, html: str, chapter: Chapter | None, press: bool, fonts_joined: bool,
+                  pages: tuple[int, ...] | None, window: Window | None,
+                  initial: Adjustments = Adjustments()) -> LaidOutPart:
     """Lay out and write one part.
 
     A chapter is measured after each layout (:data:`MEASURES`); while a measure finds
     something to change, the chapter is laid out again with the changes
-    (:class:`~paiban.builders.pdf.html.Adjustments`), at most :data:`MAX_PASSES` times.
+    (:class:`~paiban.builders.pdf.html.Adjustments`, from ``initial``), at most
+    :data:`MAX_PASSES` times. A reprint's chapter lays out again only the original
+    pages the changes change (:func:`_pages_again`).
     """
     text = chapter_text(book, chapter) if chapter is not None else None
-    document = layout_html(book, html, text)
+    document = layout_html(book, html, text, margin_boxes=chapter is None)
     if chapter is not None:
-        adjust = Adjustments()
+        adjust = initial
         for _ in range(MAX_PASSES - 1):
             found = Adjustments()
             for measure in MEASURES:
@@ -120,13 +181,58 @@ def _lay_out_part(book: Book, html: str, chapter: Chapter | None, press: bool) -
             if not found or adjust.merged(found) == adjust:
                 break
             adjust = adjust.merged(found)
+            if (not book.reflow and pages is None
+                    and (part := _pages_again(book, chapter, press, fonts_joined, document, adjust)) is not None):
+                return part
             LOGGER.info("%s: laying out again (%s)", chapter.source,
                         ", ".join(f.name for f in fields(adjust) if getattr(adjust, f.name)))
-            document = layout_html(book, part_html(book, "chapter", chapter, adjust=adjust, press=press), text)
+            document = layout_html(book, part_html(book, "chapter", chapter, adjust=adjust, press=press,
+                                                   pages=pages, window=window), text, margin_boxes=False)
     if chapter is not None and book.reflow:
         warn_moved_notes(book, chapter, document)
     found = overflows(document, chapter) if chapter is not None and not book.reflow else []
-    return write_part(document, found, uncompressed_pdf=False, **(press_options(book) if press else {}))
+    starts = page_starts(document) if chapter is not None and book.reflow else ()
+    with programs_left_to_the_join() if fonts_joined else contextlib.nullcontext():
+        return write_part(document, found, starts, uncompressed_pdf=False, **(press_options(book) if press else {}))
+
+
+def _pages_again(book: Book, chapter: Chapter, press: bool, fonts_joined: bool,
+                 document: weasyprint.document.Document, adjust: Adjustments) -> LaidOutPart | None:
+    """A reprint's chapter with ``adjust``, laid out again only where it changes the print HTML.
+
+    An original page depends on nothing but its own text (:mod:`paiban.builders.pdf.pages`),
+    so the pages whose HTML the measures leave as it was stand as ``document`` laid them out,
+    and only the runs of pages they change (a tightened tail, a note numbered afresh) are laid
+    out again, each with further passes of its own. None where that cannot be done: the
+    chapter does not split into the pages it filled, a page overflows, every page changes.
+    """
+    before = page_groups(chapter_body(book, chapter))
+    after = page_groups(chapter_body(book, chapter, adjust))
+    spans = [span for _, span in before]
+    if spans != [span for _, span in after] or sum(spans) != len(document.pages) or overflows(document, chapter):
+        return None
+    changed = [g for g, ((old, _), (new, _)) in enumerate(zip(before, after, strict=True))
+               if group_html(old) != group_html(new)]
+    if len(changed) == len(before):
+        return None
+    LOGGER.info("%s: laying out again (%s) %d of its %d pages", chapter.source,
+                ", ".join(f.name for f in fields(adjust) if getattr(adjust, f.name)), len(changed), len(before))
+    with programs_left_to_the_join() if fonts_joined else contextlib.nullcontext():
+        first = write_part(document, uncompressed_pdf=False, **(press_options(book) if press else {}))
+    laid = {"first": first}
+    groups = {}
+    facts = iter(page_facts("first", first))
+    for g, span in enumerate(spans):
+        groups[g] = [next(facts) for _ in range(span)]
+    for k, run in enumerate(runs(changed)):
+        html = part_html(book, "chapter", chapter, adjust=adjust, press=press, pages=run)
+        part = _lay_out_part(book, html, chapter, press, fonts_joined, run, None, adjust)
+        if part.pages != sum(spans[g] for g in run) or part.overflows:
+            return None
+        laid[f"run {k}"] = part
+        facts = iter(page_facts(f"run {k}", part))
+        groups.update((g, [next(facts) for _ in range(spans[g])]) for g in run)
+    return assemble([f for g in range(len(spans)) for f in groups[g]], {k: p.pdf for k, p in laid.items()})
 
 
 def stray_tails(book: Book, chapter: Chapter, document: weasyprint.document.Document) -> Adjustments:
@@ -453,6 +559,29 @@ def _chars(box: boxes.Box) -> int:
 
 def _classes(el: ElementTree.Element | None) -> list[str]:
     return (el.get("class") or "").split() if el is not None else []
+
+
+def page_starts(document: weasyprint.document.Document) -> tuple[tuple[int, int], ...]:
+    """Where each page of a laid-out reflowing chapter (or window of one) starts: the
+    ``data-top`` of the top-level block its first line or image stands in and the
+    characters of that block before it (-1 for the chapter's opening):
+    :mod:`paiban.builders.pdf.reflow`."""
+    seen: dict[int, int] = {}  # characters already laid out of each block
+    starts: list[tuple[int, int]] = []
+    for page in document.pages:
+        first: tuple[int, int] | None = None
+        for leaf, ancestors in _leaves(page._page_box):
+            block = next((a.element for a in ancestors if a.element is not None and a.element.get(TOP) is not None),
+                         None)
+            if block is None:
+                first = first or (-1, 0)
+                continue
+            top = int(block.get(TOP))
+            seen.setdefault(top, int(block.get(OFFSET) or 0))
+            first = first or (top, seen[top])
+            seen[top] += _chars(leaf)
+        starts.append(first or (-1, 0))
+    return tuple(starts)
 
 
 # What is measured after each layout of a chapter, in order; each returns the changes it wants.

@@ -14,14 +14,19 @@ parsing their content.
 
 from __future__ import annotations
 
+import contextlib
+import datetime
 import io
 import json
-from collections.abc import Callable, Sequence
+import os
+import uuid
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import pikepdf
 from weasyprint.document import Document
+from weasyprint.pdf import metadata as weasyprint_metadata
 
 from paiban.builders.problems import LINK_WITHOUT_TARGET
 from paiban.log import warn
@@ -41,6 +46,8 @@ class LaidOutPart:
     links: tuple[tuple[int, str, Rect], ...]  # (page, id, rectangle) of links to ids of other parts
     bookmarks: tuple[tuple[int, str, int, float, float], ...]  # (level, label, page, x, y)
     overflows: tuple[Overflow, ...] = ()
+    # Where each page of a reflowing chapter starts (paiban.builders.pdf.layout.page_starts).
+    starts: tuple[tuple[int, int], ...] = ()
 
     def facts_json(self) -> str:
         facts = asdict(self)
@@ -53,10 +60,12 @@ class LaidOutPart:
         return cls(pdf, f["pages"], {k: tuple(v) for k, v in f["anchors"].items()},  # type: ignore[misc]
                    tuple((p, t, tuple(r)) for p, t, r in f["links"]),  # type: ignore[misc]
                    tuple(tuple(b) for b in f["bookmarks"]),  # type: ignore[misc]
-                   tuple(Overflow(**o) for o in f["overflows"]))
+                   tuple(Overflow(**o) for o in f["overflows"]),
+                   tuple(tuple(s) for s in f.get("starts", ())))  # type: ignore[misc]
 
 
-def write_part(document: Document, overflows: Sequence[Overflow] = (), **options: object) -> LaidOutPart:
+def write_part(document: Document, overflows: Sequence[Overflow] = (), starts: Sequence[tuple[int, int]] = (),
+               **options: object) -> LaidOutPart:
     """Write a laid-out part and gather its facts.
 
     Links to an id that is not in this part are taken out of WeasyPrint's pages
@@ -82,8 +91,36 @@ def write_part(document: Document, overflows: Sequence[Overflow] = (), **options
             else:
                 kept.append(link)
         page.links[:] = kept
-    pdf = document.write_pdf(**options)
-    return LaidOutPart(pdf, len(document.pages), anchors, tuple(links), tuple(bookmarks), tuple(overflows))
+    with _reproducible(document) if "pdf_variant" in options else contextlib.nullcontext():
+        pdf = document.write_pdf(**options)
+    return LaidOutPart(pdf, len(document.pages), anchors, tuple(links), tuple(bookmarks), tuple(overflows),
+                       tuple(starts))
+
+
+@contextlib.contextmanager
+def _reproducible(document: Document) -> Iterator[None]:
+    """A PDF/X-4 part (the printer's edition) that is the same for the same input, given
+    ``SOURCE_DATE_EPOCH`` (the reproducible-builds convention the rest of a build follows).
+
+    WeasyPrint 70.0 stamps a PDF/X-4 with the time of writing (its dates and the XMP
+    ``MetadataDate``) and a random XMP ``DocumentID`` (``uuid4``). With the variable set,
+    the dates are its time and the document id is derived from the document's title and
+    that time; without it, WeasyPrint's own are kept.
+    """
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not epoch.isdigit():
+        yield
+        return
+    when = datetime.datetime.fromtimestamp(int(epoch), datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    metadata = document.metadata
+    metadata.created, metadata.modified = metadata.created or when, metadata.modified or when
+    name = f"{metadata.title}\n{when}\n{len(document.pages)}"
+    saved = weasyprint_metadata.uuid4
+    weasyprint_metadata.uuid4 = lambda: uuid.uuid5(uuid.NAMESPACE_URL, name)
+    try:
+        yield
+    finally:
+        weasyprint_metadata.uuid4 = saved
 
 
 def _to_pdf(page_height: float) -> Callable[[float, float], tuple[float, float]]:
