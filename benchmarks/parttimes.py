@@ -1,6 +1,6 @@
 """Each part's layout time in a cold PDF build, for the estimate of a build on many machines.
 
-The printed book is laid out in parts (paiban/builders/pdf/parts.py) in rounds: the
+The printed book is laid out in parts (paiban/builders/pdf/parts.py, partcache.py) in rounds: the
 parts that need no folio (the front matter, the chapters, the part-title pages), then
 those that wait for the chapters' page counts (the contents, the frames, the cover).
 On a cluster a round takes as long as its longest part (with enough workers) and
@@ -34,11 +34,11 @@ def kind_of(label: str) -> str:
 def main(book: Path, out: Path) -> dict[str, object]:
     start = time.process_time()
     from paiban import cli
-    from paiban.builders.pdf import parts
+    from paiban.builders.pdf import partcache, parts
 
     rounds: list[list[dict[str, object]]] = []
     labels: dict[int, str] = {}
-    lay_out_round, lay_out_part = parts._Parts.lay_out, parts.lay_out_part
+    lay_out_round, lay_out_part = partcache.Parts.lay_out, partcache.lay_out_part
 
     @functools.wraps(lay_out_round)
     def timed_round(self, jobs, *args, **kwargs):
@@ -55,7 +55,7 @@ def main(book: Path, out: Path) -> dict[str, object]:
             label = labels.get(id(html), "?")
             rounds[-1].append({"label": label, "kind": kind_of(label), "seconds": time.process_time() - began})
 
-    parts._Parts.lay_out, parts.lay_out_part = timed_round, timed_part
+    partcache.Parts.lay_out, partcache.lay_out_part = timed_round, timed_part
     # The join and the printer's cover spread, which a build with workers lays out while it joins.
     overlapped: dict[str, float] = {"join": 0.0, "cover spread": 0.0}
     for owner, name, what in ((getattr(parts, "PlannedBook", None), "join", "join"),

@@ -97,7 +97,7 @@ STAGES: list[tuple[str, tuple[str, ...]]] = [
     ("files, hashing, cache keys, atomic writes", ("paiban/cache.py", "paiban/atomic.py", "hashlib", "pickle", "copyreg",
                                             "shutil.py", "pathlib.py", "posixpath.py", "genericpath.py")),
     ("process pool, pickling results", ("multiprocessing/", "concurrent/", "paiban/workers.py",
-                                        "paiban/builders/pdf/parts.py", "threading.py", "selectors.py",
+                                        "paiban/builders/pdf/parts.py", "paiban/builders/pdf/partcache.py", "threading.py", "selectors.py",
                                         "queue.py", "weakref.py")),
     ("check (rules before the build)", ("paiban/check/",)),
 ]
@@ -215,11 +215,11 @@ def _part_kind(book, html: str = "", chapter=None, *rest, **kw) -> str:
 def install(recorder: _Recorder) -> list[str]:
     """Wrap paiban's entry points so each records under its context; returns what was not found."""
     import paiban.compose as compose
-    from paiban.builders.pdf import layout, parts
+    from paiban.builders.pdf import layout, partcache, parts
 
     missing = []
     laid_out_in_part = {"calls": 0}
-    lay_out_part = getattr(parts, "lay_out_part", None)
+    lay_out_part = getattr(partcache, "lay_out_part", None)
 
     def part_context(*args, **kwargs) -> str:
         laid_out_in_part["calls"] = 0
@@ -233,14 +233,14 @@ def install(recorder: _Recorder) -> list[str]:
         return None
 
     targets = [(compose, "_epub_in_worker", lambda *a, **k: "epub"),
-               (parts, "lay_out_part", part_context),
+               (partcache, "lay_out_part", part_context),
                (layout, "layout_html", layout_context),
                (parts, "make_cover_spread", lambda *a, **k: "cover spread")]
     for module, name, context in targets:
         if not _wrap(module, name, context, recorder):
             missing.append(f"{module.__name__}.{name}")
     if lay_out_part is not None and getattr(layout, "lay_out_part", None) is lay_out_part:
-        layout.lay_out_part = parts.lay_out_part
+        layout.lay_out_part = partcache.lay_out_part
     return missing
 
 

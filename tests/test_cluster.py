@@ -94,7 +94,7 @@ def test_parts_on_cluster_are_byte_identical(two_workers: str, tmp_path: Path) -
         done = cli("pdf", "--manuscript", str(book), "--out", str(tmp_path / where[0]), *where)
         assert done.returncode == 0, done.stderr
         said.append([line for line in done.stderr.splitlines() if "frobnicate" in line])
-    assert "in_worker" in ran_on_cluster(two_workers)  # parts.py's _in_worker
+    assert "in_worker" in ran_on_cluster(two_workers)  # partcache.py's _in_worker
     cluster, local = tmp_path / "--cluster", tmp_path / "--jobs"
     assert (cluster / f"{ISBN}.pdf").read_bytes() == (local / f"{ISBN}.pdf").read_bytes()
     parts = {p.relative_to(cluster): p.read_bytes() for p in (cluster / ".paiban-cache").rglob("part.pdf")}
