@@ -28,11 +28,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import select
 import shutil
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -46,7 +43,7 @@ import pypdfium2
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "benchmarks")]
 from run import SAMPLE, make_book  # noqa: E402  (benchmarks/run.py)
-from test_workbench_preview import Chromium, get, wait_for  # noqa: E402  (the preview test's browser)
+from test_workbench_preview import Chromium, get, serving, wait_for  # noqa: E402  (the preview test's browser)
 
 PHRASE = "在长期斗争和建设"  # in the sample's 00-xulun.md, and in the benchmark book's chapters
 NUMERALS = "一二三四五六七八九十"
@@ -96,27 +93,9 @@ def variant(n: int) -> str:
 @contextmanager
 def watching(book: Path, out: Path, log: Path) -> Iterator[str]:
     """``paiban watch`` on ``book`` on a free port, as a user runs it; yields the preview's URL."""
-    with open(log, "w") as err:
-        process = subprocess.Popen([sys.executable, "-c", WATCH, "watch", "--port", "0",
-                                    "--manuscript", str(book), "--out", str(out)],
-                                   cwd=book.parent, stdout=subprocess.PIPE, stderr=err, text=True)
-    try:
-        ready, _, _ = select.select([process.stdout], [], [], 60)
-        assert ready, "watch printed no URL in 60 s"
-        line = process.stdout.readline()  # type: ignore[union-attr]
-        assert line.startswith("preview at http://127.0.0.1:"), line
-        url = line.split()[2]
-        try:
-            wait_for("the first build", lambda: json.loads(get(url + "state.json"))["built"] >= 1, WAIT_S)
-        except AssertionError as exc:
-            raise AssertionError(f"{exc}; watch said:\n{log.read_text('utf-8')[-3000:]}") from None
+    with serving([sys.executable, "-c", WATCH, "watch", "--port", "0", "--manuscript", str(book), "--out", str(out)],
+                 book.parent, log, WAIT_S) as url:
         yield url
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 @contextmanager

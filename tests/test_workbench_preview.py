@@ -7,6 +7,7 @@ no debugging port. ``paiban watch`` runs as a user would run it, on a free port.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import select
@@ -17,7 +18,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -108,23 +109,23 @@ def get(url: str) -> bytes:
         return response.read()
 
 
-@pytest.fixture
-def watched(tmp_path: Path):
-    """``paiban watch`` on a copy of the sample, on a free port; yields (book folder, URL, stderr file)."""
-    book = copy_sample(tmp_path)
-    errors = tmp_path / "watch.err"
+@contextlib.contextmanager
+def serving(command: list[str], cwd: Path, errors: Path, first_build_s: float = WAIT_S) -> Iterator[str]:
+    """``paiban watch`` started by ``command`` (its stderr into ``errors``); yields the preview's
+    URL once the first build is there, and stops it after (the benchmark of its latency uses it too)."""
     with open(errors, "w") as err:
-        process = subprocess.Popen([sys.executable, str(ROOT / "build.py"), "watch", "--port", "0",
-                                    "--manuscript", str(book), "--out", str(tmp_path / "out")],
-                                   cwd=tmp_path, stdout=subprocess.PIPE, stderr=err, text=True)
+        process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=err, text=True)
     try:
         ready, _, _ = select.select([process.stdout], [], [], 60)
         assert ready, "watch printed no URL in 60 s"
-        line = process.stdout.readline()
+        line = process.stdout.readline()  # type: ignore[union-attr]
         assert line.startswith("preview at http://127.0.0.1:"), line
         url = line.split()[2]
-        wait_for("the first build", lambda: json.loads(get(url + "state.json"))["built"] >= 1)
-        yield book, url, errors
+        try:
+            wait_for("the first build", lambda: json.loads(get(url + "state.json"))["built"] >= 1, first_build_s)
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}; watch said:\n{errors.read_text('utf-8')[-3000:]}") from None
+        yield url
     finally:
         process.send_signal(signal.SIGTERM)
         try:
@@ -132,6 +133,16 @@ def watched(tmp_path: Path):
         except subprocess.TimeoutExpired:
             process.kill()
             raise
+
+
+@pytest.fixture
+def watched(tmp_path: Path):
+    """``paiban watch`` on a copy of the sample, on a free port; yields (book folder, URL, stderr file)."""
+    book = copy_sample(tmp_path)
+    errors = tmp_path / "watch.err"
+    with serving([sys.executable, str(ROOT / "build.py"), "watch", "--port", "0", "--manuscript", str(book),
+                  "--out", str(tmp_path / "out")], tmp_path, errors) as url:
+        yield book, url, errors
 
 
 @pytest.fixture

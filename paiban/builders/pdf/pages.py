@@ -68,6 +68,18 @@ class PageFacts:
     links: tuple[tuple[str, tuple[float, float, float, float]], ...]
     bookmarks: tuple[tuple[int, str, float, float], ...]
 
+    def as_list(self) -> list[object]:
+        """The facts as JSON holds them (:meth:`from_list` reads them back)."""
+        return [self.part, self.page, self.anchors, self.links, self.bookmarks]
+
+    @classmethod
+    def from_list(cls, item: list[object]) -> PageFacts:
+        part, page, anchors, links, bookmarks = item
+        return cls(str(part), int(page),  # type: ignore[call-overload]
+                   {k: tuple(v) for k, v in anchors.items()},  # type: ignore[attr-defined, misc]
+                   tuple((t, tuple(r)) for t, r in links),  # type: ignore[attr-defined, misc]
+                   tuple(tuple(b) for b in bookmarks))  # type: ignore[attr-defined, misc]
+
 
 def page_facts(part_key: str, part: LaidOutPart) -> list[PageFacts]:
     return [PageFacts(part_key, i,
@@ -84,16 +96,12 @@ class PageIndex:
         self.groups = groups
 
     def to_json(self) -> bytes:
-        return json.dumps({k: [[f.part, f.page, f.anchors, f.links, f.bookmarks] for f in pages]
-                           for k, pages in self.groups.items()}, ensure_ascii=False).encode()
+        return json.dumps({k: [f.as_list() for f in pages] for k, pages in self.groups.items()},
+                          ensure_ascii=False).encode()
 
     @classmethod
     def from_json(cls, data: bytes) -> PageIndex:
-        return cls({key: [PageFacts(part, page, {k: tuple(v) for k, v in anchors.items()},  # type: ignore[misc]
-                                    tuple((t, tuple(r)) for t, r in links),  # type: ignore[misc]
-                                    tuple(tuple(b) for b in bookmarks))  # type: ignore[misc]
-                          for part, page, anchors, links, bookmarks in pages]
-                    for key, pages in json.loads(data).items()})
+        return cls({key: [PageFacts.from_list(f) for f in pages] for key, pages in json.loads(data).items()})
 
 
 def runs(missing: Sequence[int]) -> list[tuple[int, ...]]:

@@ -1,4 +1,5 @@
-"""The parts of the printed book laid out once: from the cache, by workers, or from what a changed chapter's last layout left.
+"""The parts of the printed book laid out once: from the cache, by workers, or from what
+a changed chapter's last layout left.
 
 :mod:`paiban.builders.pdf.parts` says which parts the book has and puts their pages in
 order; this module makes each part. A part is kept in the output folder's cache under a
@@ -23,6 +24,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TypeVar
 
 from paiban import cache, workers
 from paiban.builders.pdf.html import chapter_body, part_html
@@ -34,6 +36,8 @@ from paiban.fonts import font_files
 from paiban.log import LOGGER
 from paiban.model import Book, Chapter
 from paiban.tree import Element
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,9 @@ class Parts:
     def __init__(self, book: Book, out: Path, press: bool) -> None:
         self.book, self.out, self.press = book, out, press
         self.salt = f"{cache.tools_key(book, font_files())}\npress={press}"
+        # What a chapter's page index is made of, made once a build: asked before its layout
+        # (to plan it) and after (to keep the index). By chapter id and what.
+        self._made: dict[tuple[str, str], object] = {}
 
     def key(self, job: Job) -> str:
         """The HTML (text and stylesheets), what else makes outputs (:func:`paiban.cache.tools_key`:
@@ -134,17 +141,31 @@ class Parts:
     def _index_key(self, chapter: Chapter) -> str:
         return hashlib.sha256(f"{self.salt}\npage index\n{chapter.source}".encode()).hexdigest()
 
+    def _once(self, chapter: Chapter, what: str, make: Callable[[], T]) -> T:
+        if (chapter.id, what) not in self._made:
+            self._made[(chapter.id, what)] = make()
+        return self._made[(chapter.id, what)]  # type: ignore[return-value]
+
     def _context(self, chapter: Chapter) -> str:
         """What a chapter's pages depend on besides its body: the salt, the part's HTML around
         the body (its stylesheets) and the chapter's opening."""
-        shell = part_html(self.book, "chapter", chapter, press=self.press, pages=())
-        head = repr((chapter.id, chapter.title, chapter.subtitle, chapter.kind, chapter.opening_page))
-        return hashlib.sha256(f"{self.salt}\n{shell}\n{head}".encode()).hexdigest()
+        def make() -> str:
+            shell = part_html(self.book, "chapter", chapter, press=self.press, pages=())
+            head = repr((chapter.id, chapter.title, chapter.subtitle, chapter.kind, chapter.opening_page))
+            return hashlib.sha256(f"{self.salt}\n{shell}\n{head}".encode()).hexdigest()
+        return self._once(chapter, "context", make)
 
     def _page_keys(self, job: Job) -> list[tuple[str, int]]:
         """The key of each page group of ``job``'s chapter, and the pages it fills."""
-        assert job.chapter is not None
-        return page_keys(self._context(job.chapter), chapter_body(self.book, job.chapter))
+        chapter = job.chapter
+        assert chapter is not None
+        return self._once(chapter, "page keys",
+                          lambda: page_keys(self._context(chapter), chapter_body(self.book, chapter)))
+
+    def _part_pdfs(self, pages: list[PageFacts]) -> dict[str, bytes]:
+        """The PDF of each part that holds one of ``pages``, each read once (those the cache still has)."""
+        found = {part: cache.load(self.out, part, "part.pdf") for part in dict.fromkeys(f.part for f in pages)}
+        return {part: pdf for part, pdf in found.items() if pdf is not None}
 
     def _page_plan(self, job: Job) -> _PagePlan | None:
         """How to make a changed reprint chapter from the pages its last layout made and runs of
@@ -156,11 +177,13 @@ class Parts:
             return None
         keys = self._page_keys(job)
         groups = PageIndex.from_json(index).groups
+        pdfs = self._part_pdfs([f for k, _ in keys if k in groups for f in groups[k]])
         known = {g: groups[k] for g, (k, _) in enumerate(keys)
-                 if k in groups and all(cache.load(self.out, f.part, "part.pdf") is not None for f in groups[k])}
+                 if k in groups and all(f.part in pdfs for f in groups[k])}
         if not known:
             return None
-        return _PagePlan([span for _, span in keys], known, runs([g for g in range(len(keys)) if g not in known]))
+        return _PagePlan([span for _, span in keys], known, runs([g for g in range(len(keys)) if g not in known]),
+                         pdfs)
 
     def _run_job(self, job: Job, groups: tuple[int, ...]) -> Job:
         assert job.chapter is not None
@@ -174,7 +197,7 @@ class Parts:
         """The chapter of ``plan`` joined from its known pages and its new runs; None if a run
         did not lay out one PDF page per original page."""
         groups: dict[int, list[PageFacts]] = dict(plan.known)
-        pdfs: dict[str, bytes] = {}
+        pdfs = dict(plan.pdfs)
         for run in plan.runs:
             part = laid[(i, run)]
             if part.pages != sum(plan.spans[g] for g in run) or part.overflows:
@@ -184,9 +207,6 @@ class Parts:
             pdfs[key] = part.pdf
             pages = iter(page_facts(key, part))
             groups.update((g, [next(pages) for _ in range(plan.spans[g])]) for g in run)
-        for facts in (f for g in groups.values() for f in g):
-            if facts.part not in pdfs:
-                pdfs[facts.part] = cache.load(self.out, facts.part, "part.pdf") or b""
         return assemble([f for g in range(len(plan.spans)) for f in groups[g]], pdfs)
 
     def _index(self, job: Job, key: str, part: LaidOutPart) -> None:
@@ -202,9 +222,12 @@ class Parts:
     # A reflowing chapter, from its changed page until the breaks meet (paiban.builders.pdf.reflow).
 
     def _stamped_body(self, chapter: Chapter) -> Element:
-        body = chapter_body(self.book, chapter)
-        stamp(body)
-        return body
+        """The print body with its top-level blocks numbered (read, not changed, by its callers)."""
+        def make() -> Element:
+            body = chapter_body(self.book, chapter)
+            stamp(body)
+            return body
+        return self._once(chapter, "stamped body", make)
 
     def _reflow_plan(self, job: Job) -> _ReflowPlan | None:
         """What a changed reflowing chapter's last layout left that this one can use; None to lay it out whole."""
@@ -214,15 +237,14 @@ class Parts:
         if data is None or not eligible(job.chapter, body := self._stamped_body(job.chapter)):
             return None
         old = json.loads(data)
-        pages = [PageFacts(f[0], f[1], {k: tuple(v) for k, v in f[2].items()},  # type: ignore[misc]
-                           tuple((t, tuple(r)) for t, r in f[3]), tuple(tuple(b) for b in f[4]))  # type: ignore[misc]
-                 for f in old["pages"]]
-        if any(cache.load(self.out, f.part, "part.pdf") is None for f in pages):
-            return None
+        pages = [PageFacts.from_list(f) for f in old["pages"]]
+        if len(pdfs := self._part_pdfs(pages)) < len({f.part for f in pages}):
+            return None  # the cache lost a part that holds an old page
         first, old_end, new_end = changed_blocks(old["blocks"], block_hashes(body))
         if old["context"] != self._context(job.chapter) or first == old_end == new_end:
             return None  # its opening or the stylesheets changed, or no block did: the whole chapter
-        return _ReflowPlan([tuple(st) for st in old["starts"]], pages, first, old_end, new_end)  # type: ignore[misc]
+        return _ReflowPlan([tuple(st) for st in old["starts"]], pages, first, old_end, new_end,  # type: ignore[misc]
+                           pdfs)
 
     def _relaid(self, job: Job, plan: _ReflowPlan) -> LaidOutPart:
         """The chapter of ``plan``: the old pages before the change, then windows of the new text
@@ -235,7 +257,7 @@ class Parts:
         # The old pages that start in the unchanged blocks after the change, where they start now.
         after = [(m, (starts[m][0] + shift, starts[m][1])) for m in range(begin + 1, len(starts))
                  if starts[m][0] >= plan.old_end]
-        pages, new_starts = list(plan.pages[:begin]), list(starts[:begin])
+        pages, new_starts, pdfs = list(plan.pages[:begin]), list(starts[:begin]), dict(plan.pdfs)
         cursor: tuple[int, int] | None = starts[begin] if begin > 0 else None
         reach = WINDOW_PAGES
         while True:
@@ -252,6 +274,7 @@ class Parts:
                          if part.starts[j] == at and (len(pages) + j) % 2 == m % 2), None)
             taken = meet[0] if meet is not None else kept
             pages += page_facts(key, part)[:taken]
+            pdfs[key] = part.pdf
             new_starts += part.starts[:taken]
             if meet is not None or end is None:
                 break
@@ -262,7 +285,7 @@ class Parts:
                     if meet is not None else "to the chapter's end")
         pages += plan.pages[m:]
         new_starts += [(t + shift if t >= plan.old_end else t, k) for t, k in starts[m:]]
-        joined = assemble(pages, {f.part: cache.load(self.out, f.part, "part.pdf") or b"" for f in pages})
+        joined = assemble(pages, pdfs)
         return replace(joined, starts=tuple(new_starts))
 
     def _window(self, job: Job, window: Window, page: int) -> tuple[LaidOutPart, str]:
@@ -285,7 +308,7 @@ class Parts:
         facts = page_facts(key, part)
         cache.keep(self.out, self._index_key(job.chapter), "reflow.json", json.dumps({
             "context": self._context(job.chapter), "blocks": block_hashes(body), "starts": part.starts,
-            "pages": [[f.part, f.page, f.anchors, f.links, f.bookmarks] for f in facts]}, ensure_ascii=False).encode())
+            "pages": [f.as_list() for f in facts]}, ensure_ascii=False).encode())
 
 
 # How many old pages after the change a reflowing chapter's first window reaches.
@@ -302,6 +325,7 @@ class _ReflowPlan:
     first: int
     old_end: int
     new_end: int
+    pdfs: dict[str, bytes]  # the PDF of each part that holds an old page
 
 
 @dataclass(frozen=True)
@@ -312,6 +336,7 @@ class _PagePlan:
     spans: list[int]
     known: dict[int, list[PageFacts]]
     runs: list[tuple[int, ...]]
+    pdfs: dict[str, bytes]  # the PDF of each part that holds a known page
 
 
 def _lay_out(book: Book, job: Job, press: bool) -> LaidOutPart:
