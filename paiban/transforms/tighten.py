@@ -22,11 +22,14 @@ def tighten_tail(root: Element, tails: dict[str, int]) -> None:
 
 
 def _tighten(block: Element, remaining: int) -> None:
-    order = {id(e): i for i, e in enumerate(block.iter())}
+    # By the elements themselves, not their id(): lxml makes a Python object for an element
+    # when it is asked for and frees it when no one holds it, so an id() taken in one walk
+    # may belong to another element in the next. The dict holds them, so each walk gets the same.
+    order = {e: i for i, e in enumerate(block.iter())}
     slots = [(e, "text") for e in block.iter() if e.text] + [(e, "tail") for e in block.iterdescendants() if e.tail]
     # Document order: an element's text comes before its descendants', its tail after them.
-    slots.sort(key=lambda slot: (order[id(slot[0])] if slot[1] == "text"
-                                 else order[id(_last_descendant(slot[0]))] + 0.5))
+    slots.sort(key=lambda slot: (order[slot[0]] if slot[1] == "text"
+                                 else order[_last_descendant(slot[0])] + 0.5))
     for element, attr in reversed(slots):
         if remaining <= 0:
             break
